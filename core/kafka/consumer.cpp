@@ -1,0 +1,152 @@
+#include "core/kafka/consumer.hpp"
+
+#include "core/error.hpp"
+#include "core/util/log.hpp"
+
+#include <map>
+
+namespace meshctl::kafka {
+
+std::string Message::error_text() const {
+    std::string s = rd_kafka_err2str(m_->err);
+    if (m_->err && m_->payload && m_->len) s += ": " + std::string(static_cast<const char*>(m_->payload), m_->len);
+    return s;
+}
+
+std::string_view Message::topic() const { return m_->rkt ? rd_kafka_topic_name(m_->rkt) : std::string_view(); }
+
+std::optional<std::string_view> Message::value() const {
+    if (!m_->payload) return std::nullopt;
+    return std::string_view(static_cast<const char*>(m_->payload), m_->len);
+}
+
+std::optional<std::string_view> Message::key() const {
+    if (!m_->key) return std::nullopt;
+    return std::string_view(static_cast<const char*>(m_->key), m_->key_len);
+}
+
+std::int64_t Message::timestamp(rd_kafka_timestamp_type_t* type) const {
+    rd_kafka_timestamp_type_t t;
+    std::int64_t ts = rd_kafka_message_timestamp(m_.get(), &t);
+    if (type) *type = t;
+    return ts;
+}
+
+std::vector<std::pair<std::string_view, std::optional<std::string_view>>> Message::headers() const {
+    std::vector<std::pair<std::string_view, std::optional<std::string_view>>> out;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m_.get(), &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || !hdrs) return out;
+    const char* name;
+    const void* val;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        if (val) out.emplace_back(name, std::string_view(static_cast<const char*>(val), size));
+        else out.emplace_back(name, std::nullopt);
+    }
+    return out;
+}
+
+namespace {
+std::vector<std::pair<std::string, std::string>> consumer_defaults(const std::optional<std::string>& group_id,
+                                                                    const std::vector<std::pair<std::string, std::string>>& extra) {
+    std::vector<std::pair<std::string, std::string>> props = {
+        // meshctl commits explicitly, only what its sinks acknowledged.
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+    };
+    // A consumer without a group still needs a group.id for librdkafka; it never commits.
+    props.emplace_back("group.id", group_id ? *group_id : "meshctl-assign-only");
+    for (const auto& e : extra) props.push_back(e);
+    return props;
+}
+
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* parts) {
+    std::vector<TopicPartition> out;
+    for (int i = 0; parts && i < parts->cnt; ++i) out.push_back({parts->elems[i].topic, parts->elems[i].partition});
+    return out;
+}
+}  // namespace
+
+Consumer::Consumer(const ClientSettings& settings, const std::optional<std::string>& group_id,
+                   const std::vector<std::pair<std::string, std::string>>& extra) {
+    // The rebalance callback must be on the conf before the handle exists.
+    client_ = std::make_unique<Client>(settings, RD_KAFKA_CONSUMER, consumer_defaults(group_id, extra),
+                                       [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb); });
+    client_->set_owner(this);
+    rd_kafka_poll_set_consumer(client_->get());
+}
+
+Consumer::~Consumer() {
+    try {
+        close();
+    } catch (...) {
+        // A destructor must not throw; close() already logged the failure.
+    }
+}
+
+void Consumer::assign(const std::vector<PartitionOffset>& partitions) {
+    auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+    for (const auto& p : partitions) rd_kafka_topic_partition_list_add(l, p.tp.topic.c_str(), p.tp.partition)->offset = p.offset;
+    rd_kafka_resp_err_t err = rd_kafka_assign(client_->get(), l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (err) client_->fail(err, "assign partitions");
+}
+
+void Consumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* state = static_cast<ErrorState*>(opaque);
+    auto* self = state ? static_cast<Consumer*>(state->owner) : nullptr;
+    bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (cooperative) {
+            if (auto* e = rd_kafka_incremental_assign(rk, parts)) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, parts);
+        }
+        if (self && self->handler_.assigned) self->handler_.assigned(to_vector(parts));
+    } else {
+        if (self && self->handler_.revoked) self->handler_.revoked(to_vector(parts));
+        if (cooperative) {
+            if (auto* e = rd_kafka_incremental_unassign(rk, parts)) rd_kafka_error_destroy(e);
+        } else {
+            rd_kafka_assign(rk, nullptr);
+        }
+    }
+}
+
+void Consumer::subscribe(const std::vector<std::string>& topics, RebalanceHandler handler) {
+    handler_ = std::move(handler);
+    auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+    for (const auto& t : topics) rd_kafka_topic_partition_list_add(l, t.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(client_->get(), l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (err) client_->fail(err, "subscribe to", "topic \"" + topics.front() + "\"");
+    subscribed_ = true;
+}
+
+std::optional<Message> Consumer::poll(int timeout_ms) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(client_->get(), timeout_ms);
+    if (!m) {
+        client_->check_fatal();
+        return std::nullopt;
+    }
+    return Message(m);
+}
+
+void Consumer::commit(const std::map<TopicPartition, std::int64_t>& next_offsets) {
+    if (next_offsets.empty()) return;
+    auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
+    for (const auto& [tp, off] : next_offsets) rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition)->offset = off;
+    rd_kafka_resp_err_t err = rd_kafka_commit(client_->get(), l, 0);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (err) client_->fail(err, "commit offsets");
+}
+
+void Consumer::close() {
+    if (closed_) return;
+    closed_ = true;
+    rd_kafka_resp_err_t err = rd_kafka_consumer_close(client_->get());
+    if (err) log::warn(std::string("closing the consumer: ") + rd_kafka_err2str(err));
+}
+
+}  // namespace meshctl::kafka

@@ -1,0 +1,20 @@
+#include "core/version.hpp"
+
+#include "core/kafka/client.hpp"
+
+namespace meshctl {
+
+nlohmann::json VersionInfo::to_json() const { return {{"meshctl", meshctl}, {"librdkafka", librdkafka}}; }
+
+void VersionInfo::to_text(std::ostream& out, const output::TextStyle&) const {
+    out << "meshctl " << meshctl << "\nlibrdkafka " << librdkafka << "\n";
+}
+
+VersionInfo version_info() {
+    VersionInfo v;
+    v.meshctl = MESHCTL_VERSION;
+    v.librdkafka = kafka::librdkafka_version();
+    return v;
+}
+
+}  // namespace meshctl
