@@ -1,0 +1,134 @@
+// JSON-lines sinks: a file (appended, fsync'd on flush) and stdout.
+#include "core/error.hpp"
+#include "core/sinks/sink.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace meshctl::sinks {
+
+std::string default_record_id(std::string_view topic, std::int32_t partition, std::int64_t offset) {
+    std::string id(topic);
+    id += '-';
+    id += std::to_string(partition);
+    id += '-';
+    id += std::to_string(offset);
+    return id;
+}
+
+namespace {
+
+bool looks_like_json(const std::string& s) {
+    return nlohmann::json::accept(s);
+}
+
+void append_string(const std::string& s, std::string& out) { out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+}  // namespace
+
+void append_json_line(const Record& r, std::string& out) {
+    out += "{\"id\":";
+    append_string(r.id, out);
+    out += ",\"topic\":";
+    append_string(r.topic, out);
+    out += ",\"partition\":" + std::to_string(r.partition) + ",\"offset\":" + std::to_string(r.offset) +
+           ",\"timestamp\":" + std::to_string(r.timestamp_ms) + ",\"key\":";
+    if (r.key) append_string(*r.key, out);
+    else out += "null";
+    out += ",\"value\":";
+    if (!r.value) out += "null";
+    else if (looks_like_json(*r.value)) out += *r.value;  // original bytes, no DOM round trip
+    else append_string(*r.value, out);
+    out += "}\n";
+}
+
+namespace {
+
+class FileSink : public Sink {
+public:
+    explicit FileSink(std::string path) : path_(std::move(path)) {
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd_ < 0)
+            throw io_error("cannot open sink file " + path_ + ": " + std::strerror(errno),
+                           "check that the folder exists and is writable");
+    }
+    ~FileSink() override {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    std::string describe() const override { return "file:" + path_; }
+    void write(const Record& r) override {
+        append_json_line(r, buffer_);
+        ++pending_;
+        if (buffer_.size() >= (1u << 20)) drain();
+    }
+    FlushResult flush(std::chrono::milliseconds) override {
+        drain();
+        if (::fsync(fd_) != 0 && errno != EINVAL)
+            throw io_error("cannot sync sink file " + path_ + ": " + std::strerror(errno));
+        FlushResult r;
+        r.written = pending_;
+        pending_ = 0;
+        return r;
+    }
+
+private:
+    void drain() {
+        std::size_t off = 0;
+        while (off < buffer_.size()) {
+            ssize_t n = ::write(fd_, buffer_.data() + off, buffer_.size() - off);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                int e = errno;
+                // Keep what was not written: nothing past it may be acknowledged.
+                buffer_.erase(0, off);
+                throw io_error("cannot write sink file " + path_ + ": " + std::strerror(e),
+                               e == ENOSPC ? "the disk is full; free space and run again (offsets were not committed past "
+                                             "what was written)"
+                                           : "");
+            }
+            off += static_cast<std::size_t>(n);
+        }
+        buffer_.clear();
+    }
+    std::string path_;
+    int fd_ = -1;
+    std::string buffer_;
+    std::uint64_t pending_ = 0;
+};
+
+class StreamSink : public Sink {
+public:
+    explicit StreamSink(std::ostream& out) : out_(out) {}
+    std::string describe() const override { return "stdout"; }
+    void write(const Record& r) override {
+        line_.clear();
+        append_json_line(r, line_);
+        out_ << line_;
+        ++pending_;
+    }
+    FlushResult flush(std::chrono::milliseconds) override {
+        out_.flush();
+        if (!out_) throw io_error("cannot write to stdout (closed pipe?)");
+        FlushResult r;
+        r.written = pending_;
+        pending_ = 0;
+        return r;
+    }
+
+private:
+    std::ostream& out_;
+    std::string line_;
+    std::uint64_t pending_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_file_sink(const std::string& path) { return std::make_unique<FileSink>(path); }
+std::unique_ptr<Sink> make_stream_sink(std::ostream& out) { return std::make_unique<StreamSink>(out); }
+
+}  // namespace meshctl::sinks
