@@ -62,8 +62,6 @@ void register_globals(CLI::App& cli, App& app) {
                                          "Bound on network waits, e.g. 30s or 2m (default 30s)");
 }
 
-namespace {
-
 // The exit codes of CLI.md, decided here and nowhere else.
 int exit_code_for(const Error& e) {
     switch (e.kind()) {
@@ -78,6 +76,8 @@ int exit_code_for(const Error& e) {
     }
     return 1;
 }
+
+namespace {
 
 void print_error(const std::string& message, const std::string& hint, bool color) {
     std::string prefix = color ? "\033[1;31mmeshctl: error:\033[0m " : "meshctl: error: ";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/config/settings.hpp"
+#include "core/error.hpp"
 #include "core/kafka/client.hpp"
 #include "core/output/emit.hpp"
 
@@ -44,9 +45,13 @@ void register_globals(CLI::App& cli, App& app);
 void register_version(CLI::App& cli, App& app);
 void register_config(CLI::App& cli, App& app);
 void register_dev(CLI::App& cli, App& app);
+void register_backfill(CLI::App& cli, App& app);
 
 /// Makes `group` fail with a usage error listing its commands when none is given.
 void require_command(CLI::App* group);
+
+/// The exit code of CLI.md for an error (the only mapping in the program).
+int exit_code_for(const Error& e);
 
 /// Parses, runs the chosen command, and maps errors to exit codes (the only place that does).
 int run(CLI::App& cli, App& app, int argc, char** argv);
