@@ -1,0 +1,122 @@
+// Evaluation entry points. Event variables are decoded lazily, at most once per event:
+// a filter that never reads `value` never parses the payload.
+#include "core/expr/eval.hpp"
+#include "core/expr/json_bridge.hpp"
+
+namespace meshctl::expr {
+
+void Bindings::set(std::string name, Value value) {
+    for (auto& [n, v] : entries_) {
+        if (n == name) {
+            v = std::move(value);
+            return;
+        }
+    }
+    entries_.emplace_back(std::move(name), std::move(value));
+}
+
+const Value* Bindings::find(std::string_view name) const {
+    for (const auto& [n, v] : entries_)
+        if (n == name) return &v;
+    return nullptr;
+}
+
+struct Evaluator::State final : detail::VarSource {
+    detail::JsonDecoder value_decoder, key_decoder, scratch_decoder;
+    const Event* event = nullptr;
+    Value value, key, headers;
+    bool have_value = false, have_key = false, have_headers = false, not_json = false;
+    std::vector<Value> locals;
+
+    void start(const Event* e, const detail::ProgramImpl& p) {
+        event = e;
+        have_value = have_key = have_headers = not_json = false;
+        if (locals.size() < static_cast<std::size_t>(p.locals)) locals.resize(static_cast<std::size_t>(p.locals));
+    }
+
+    Value event_var(detail::EventVar which) override {
+        using detail::EventVar;
+        switch (which) {
+        case EventVar::value:
+            if (!have_value) {
+                have_value = true;
+                simdjson::dom::element root;
+                if (!event->value) value = Value();
+                else if (value_decoder.decode(*event->value, root)) value = detail::from_element(root);
+                else {
+                    not_json = true;
+                    value = Value::error_static("the event value is not JSON");
+                }
+            }
+            return value;
+        case EventVar::key:
+            if (!have_key) {
+                have_key = true;
+                simdjson::dom::element root;
+                if (!event->key) key = Value();
+                else if (key_decoder.decode(*event->key, root)) key = detail::from_element(root);
+                else key = Value::string_view(*event->key);
+            }
+            return key;
+        case EventVar::headers:
+            if (!have_headers) {
+                have_headers = true;
+                ValueEntries entries;
+                for (const auto& h : event->headers) {
+                    Value v = h.value ? Value::string_view(*h.value) : Value();
+                    bool replaced = false;
+                    for (auto& [k, old] : entries) {
+                        if (k.as_string() == h.name) {  // the last header of a name wins
+                            old = v;
+                            replaced = true;
+                        }
+                    }
+                    if (!replaced) entries.emplace_back(Value::string_view(h.name), std::move(v));
+                }
+                headers = Value::map(std::move(entries));
+            }
+            return headers;
+        case EventVar::topic: return Value::string_view(event->topic);
+        case EventVar::partition: return Value::int64(event->partition);
+        case EventVar::offset: return Value::int64(event->offset);
+        case EventVar::timestamp: {
+            std::int64_t s = event->timestamp_ms / 1000, ms = event->timestamp_ms % 1000;
+            if (ms < 0) { ms += 1000; --s; }
+            return Value::timestamp(s, static_cast<std::int32_t>(ms * 1000000));
+        }
+        }
+        return Value();
+    }
+};
+
+Evaluator::Evaluator() : state_(std::make_unique<State>()) {}
+Evaluator::~Evaluator() = default;
+
+Value Evaluator::eval(const Program& program, const Event& event, const Bindings* extra) {
+    const auto& p = *program.impl_;
+    state_->start(&event, p);
+    detail::Frame f{state_.get(), extra, state_->locals.data()};
+    return p.root->eval(f);
+}
+
+Outcome Evaluator::test(const Program& program, const Event& event, const Bindings* extra) {
+    Value r = eval(program, event, extra);
+    if (state_->not_json) return Outcome::not_json;
+    if (r.kind() != Kind::boolean) return Outcome::error;
+    return r.as_bool() ? Outcome::match : Outcome::no_match;
+}
+
+Value Evaluator::eval(const Program& program, const Bindings& bindings) {
+    const auto& p = *program.impl_;
+    state_->start(nullptr, p);
+    detail::Frame f{nullptr, &bindings, state_->locals.data()};
+    return p.root->eval(f);
+}
+
+std::optional<Value> Evaluator::parse_json(std::string_view json) {
+    simdjson::dom::element root;
+    if (!state_->scratch_decoder.decode(json, root)) return std::nullopt;
+    return detail::from_element(root).detach();
+}
+
+}  // namespace meshctl::expr
