@@ -98,18 +98,15 @@ ClusterMetadata Admin::metadata(const std::optional<std::string>& topic) {
 }
 
 TopicInfo Admin::topic(const std::string& name) {
-    auto md = metadata(name);
+    // Ask for every topic rather than this one: a request naming a missing topic makes
+    // brokers with auto.create.topics.enable (and the embedded broker) create it, and a
+    // typo must never create a topic.
+    auto md = metadata();
     const TopicInfo* t = md.find(name);
     if (!t || !t->error.empty() || t->partitions.empty()) {
-        // Ask for the full list only now, to suggest a near name.
-        std::vector<std::string> names;
-        try {
-            names = metadata().topic_names();
-        } catch (const Error&) {
-        }
         std::string ctx = client_.settings().context_name.empty() ? client_.settings().bootstrap
                                                                    : "context \"" + client_.settings().context_name + "\"";
-        throw not_found_error("topic \"" + name + "\" not found in " + ctx + util::did_you_mean(name, names),
+        throw not_found_error("topic \"" + name + "\" not found in " + ctx + util::did_you_mean(name, md.topic_names()),
                               "list topics with: meshctl discover");
     }
     return *t;
@@ -137,6 +134,66 @@ std::map<std::string, ConfigEntry> Admin::topic_config(const std::string& topic)
                            .is_sensitive = rd_kafka_ConfigEntry_is_sensitive(entries[k]) != 0,
                            .source = rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(entries[k]))};
             out.emplace(rd_kafka_ConfigEntry_name(entries[k]), std::move(ce));
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::map<std::string, ConfigEntry>> Admin::topic_configs(const std::vector<std::string>& topics) {
+    std::map<std::string, std::map<std::string, ConfigEntry>> out;
+    if (topics.empty()) return out;
+    Queue q(rd_kafka_queue_new(client_.get()));
+    std::vector<rd_kafka_ConfigResource_t*> resources;
+    for (const auto& t : topics) resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+    auto opts = make_options(client_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_DescribeConfigs(client_.get(), resources.data(), resources.size(), opts.get(), q.get());
+    rd_kafka_ConfigResource_destroy_array(resources.data(), resources.size());
+    Event ev = wait_result(client_, q.get(), "describe configs of", std::to_string(topics.size()) + " topics");
+    const auto* result = rd_kafka_event_DescribeConfigs_result(ev.get());
+    size_t cnt = 0;
+    const rd_kafka_ConfigResource_t** rs = rd_kafka_DescribeConfigs_result_resources(result, &cnt);
+    for (size_t i = 0; i < cnt; ++i) {
+        if (rd_kafka_ConfigResource_error(rs[i])) continue;
+        auto& entries_out = out[rd_kafka_ConfigResource_name(rs[i])];
+        size_t n = 0;
+        const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(rs[i], &n);
+        for (size_t k = 0; k < n; ++k) {
+            const char* v = rd_kafka_ConfigEntry_value(entries[k]);
+            ConfigEntry ce{.value = v ? v : "",
+                           .is_default = rd_kafka_ConfigEntry_is_default(entries[k]) != 0,
+                           .is_sensitive = rd_kafka_ConfigEntry_is_sensitive(entries[k]) != 0,
+                           .source = rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(entries[k]))};
+            entries_out.emplace(rd_kafka_ConfigEntry_name(entries[k]), std::move(ce));
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::map<TopicPartition, std::int64_t>> Admin::group_offsets(const std::vector<std::string>& group_ids) {
+    std::map<std::string, std::map<TopicPartition, std::int64_t>> out;
+    if (group_ids.empty()) return out;
+    // librdkafka takes one group per ListConsumerGroupOffsets call; issue them all on one
+    // queue and collect the answers, so N groups cost one round trip, not N.
+    Queue q(rd_kafka_queue_new(client_.get()));
+    auto opts = make_options(client_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    for (const auto& g : group_ids) {
+        rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(g.c_str(), nullptr);
+        rd_kafka_ListConsumerGroupOffsets(client_.get(), &req, 1, opts.get(), q.get());
+        rd_kafka_ListConsumerGroupOffsets_destroy(req);
+    }
+    for (size_t answered = 0; answered < group_ids.size(); ++answered) {
+        Event ev(rd_kafka_queue_poll(q.get(), client_.timeout_ms() + 2000));
+        if (!ev) break;
+        if (rd_kafka_event_error(ev.get())) continue;
+        const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(ev.get());
+        size_t cnt = 0;
+        const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &cnt);
+        for (size_t i = 0; i < cnt; ++i) {
+            if (rd_kafka_group_result_error(groups[i])) continue;
+            auto& offsets = out[rd_kafka_group_result_name(groups[i])];
+            const auto* parts = rd_kafka_group_result_partitions(groups[i]);
+            for (int k = 0; parts && k < parts->cnt; ++k)
+                offsets[{parts->elems[k].topic, parts->elems[k].partition}] = parts->elems[k].offset;
         }
     }
     return out;
@@ -269,6 +326,37 @@ std::map<TopicPartition, std::string> Admin::alter_offsets(const std::string& gr
     const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(ev.get());
     size_t cnt = 0;
     const rd_kafka_group_result_t** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &cnt);
+    for (size_t i = 0; i < cnt; ++i) {
+        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) return fail_all(rd_kafka_error_string(e));
+        const auto* parts = rd_kafka_group_result_partitions(groups[i]);
+        for (int k = 0; parts && k < parts->cnt; ++k)
+            if (parts->elems[k].err)
+                failures[{parts->elems[k].topic, parts->elems[k].partition}] = rd_kafka_err2str(parts->elems[k].err);
+    }
+    return failures;
+}
+
+std::map<TopicPartition, std::string> Admin::delete_offsets(const std::string& group_id,
+                                                            const std::vector<TopicPartition>& partitions) {
+    std::map<TopicPartition, std::string> failures;
+    if (partitions.empty()) return failures;
+    PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (const auto& tp : partitions) rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition);
+    Queue q(rd_kafka_queue_new(client_.get()));
+    auto opts = make_options(client_, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
+    rd_kafka_DeleteConsumerGroupOffsets_t* req = rd_kafka_DeleteConsumerGroupOffsets_new(group_id.c_str(), l.get());
+    rd_kafka_DeleteConsumerGroupOffsets(client_.get(), &req, 1, opts.get(), q.get());
+    rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
+    Event ev(rd_kafka_queue_poll(q.get(), client_.timeout_ms() + 2000));
+    auto fail_all = [&](const std::string& why) {
+        for (const auto& tp : partitions) failures[tp] = why;
+        return failures;
+    };
+    if (!ev) return fail_all("timed out waiting for the broker");
+    if (auto e = rd_kafka_event_error(ev.get())) return fail_all(rd_kafka_err2str(e));
+    const auto* result = rd_kafka_event_DeleteConsumerGroupOffsets_result(ev.get());
+    size_t cnt = 0;
+    const rd_kafka_group_result_t** groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(result, &cnt);
     for (size_t i = 0; i < cnt; ++i) {
         if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) return fail_all(rd_kafka_error_string(e));
         const auto* parts = rd_kafka_group_result_partitions(groups[i]);

@@ -93,12 +93,18 @@ public:
     /// Connects lazily: constructing does no I/O.
     explicit Admin(const ClientSettings& settings);
 
-    /// Metadata for all topics, or only `topic` (not_found_error, with suggestions, when it does not exist).
+    /// Metadata for all topics, or only `topic`. Naming a missing topic may make brokers that
+    /// auto-create topics create it: use topic() to look one up.
     ClusterMetadata metadata(const std::optional<std::string>& topic = std::nullopt);
     /// Partitions of one topic; not_found_error when it does not exist.
     TopicInfo topic(const std::string& name);
     /// Configuration of a topic; `remote_error` when the broker cannot describe configs.
     std::map<std::string, ConfigEntry> topic_config(const std::string& topic);
+    /// Configurations of many topics in one DescribeConfigs request; topics the broker
+    /// reports an error for are left out. Throws when the request as a whole fails.
+    std::map<std::string, std::map<std::string, ConfigEntry>> topic_configs(const std::vector<std::string>& topics);
+    /// Committed offsets of many groups, requested concurrently; a group that fails is left out.
+    std::map<std::string, std::map<TopicPartition, std::int64_t>> group_offsets(const std::vector<std::string>& group_ids);
     /// Earliest and latest offsets of many partitions in two batched requests.
     std::map<TopicPartition, Watermarks> watermarks(const std::vector<TopicPartition>& partitions);
     /// For each partition, the earliest offset whose timestamp is >= the given time
@@ -113,6 +119,10 @@ public:
     /// Commits `offsets` for a group with no active members; returns per-partition errors (empty = all committed).
     std::map<TopicPartition, std::string> alter_offsets(const std::string& group_id,
                                                         const std::map<TopicPartition, std::int64_t>& offsets);
+    /// Removes a group's committed offsets for `partitions` (the group must have no
+    /// active members); returns per-partition errors (empty = all removed).
+    std::map<TopicPartition, std::string> delete_offsets(const std::string& group_id,
+                                                         const std::vector<TopicPartition>& partitions);
     /// Creates a topic; `configs` such as cleanup.policy=compact. Already existing is an error unless `if_missing`.
     void create_topic(const std::string& name, int partitions, int replication_factor,
                       const std::vector<std::pair<std::string, std::string>>& configs, bool if_missing = false);

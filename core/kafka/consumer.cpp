@@ -133,6 +133,28 @@ std::optional<Message> Consumer::poll(int timeout_ms) {
     return Message(m);
 }
 
+std::size_t Consumer::poll_batch(int timeout_ms, rd_kafka_message_t** out, std::size_t max) {
+    if (!queue_) queue_ = rd_kafka_queue_get_consumer(client_->get());
+    ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, out, max);
+    if (n <= 0) {
+        client_->check_fatal();
+        return 0;
+    }
+    return static_cast<std::size_t>(n);
+}
+
+void Consumer::seek(const std::vector<PartitionOffset>& positions) {
+    auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(positions.size()));
+    for (const auto& p : positions) rd_kafka_topic_partition_list_add(l, p.tp.topic.c_str(), p.tp.partition)->offset = p.offset;
+    rd_kafka_error_t* err = rd_kafka_seek_partitions(client_->get(), l, client_->timeout_ms());
+    rd_kafka_topic_partition_list_destroy(l);
+    if (err) {
+        std::string msg = rd_kafka_error_string(err);
+        rd_kafka_error_destroy(err);
+        throw remote_error("cannot seek: " + msg);
+    }
+}
+
 void Consumer::commit(const std::map<TopicPartition, std::int64_t>& next_offsets) {
     if (next_offsets.empty()) return;
     auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
@@ -145,6 +167,10 @@ void Consumer::commit(const std::map<TopicPartition, std::int64_t>& next_offsets
 void Consumer::close() {
     if (closed_) return;
     closed_ = true;
+    if (queue_) {
+        rd_kafka_queue_destroy(queue_);
+        queue_ = nullptr;
+    }
     rd_kafka_resp_err_t err = rd_kafka_consumer_close(client_->get());
     if (err) log::warn(std::string("closing the consumer: ") + rd_kafka_err2str(err));
 }

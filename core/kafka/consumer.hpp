@@ -74,6 +74,12 @@ public:
     void subscribe(const std::vector<std::string>& topics, RebalanceHandler handler = {});
     /// Waits up to `timeout_ms` for the next record or event; nullopt when none came.
     std::optional<Message> poll(int timeout_ms);
+    /// Fills `out` with up to `max` messages (records or events) waiting at most
+    /// `timeout_ms` for the first; returns how many. The caller destroys each message.
+    /// For assign-mode reading at full speed (one queue hop per batch, not per record).
+    std::size_t poll_batch(int timeout_ms, rd_kafka_message_t** out, std::size_t max);
+    /// Moves the read position of assigned partitions (e.g. to jump between samples).
+    void seek(const std::vector<PartitionOffset>& positions);
     /// Synchronously commits next-offsets (offset of the next record to read).
     void commit(const std::map<TopicPartition, std::int64_t>& next_offsets);
     /// Leaves the group and closes; safe to call twice.
@@ -85,6 +91,7 @@ private:
     static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque);
     std::unique_ptr<Client> client_;
     RebalanceHandler handler_;
+    rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue, fetched on first poll_batch
     bool closed_ = false;
     bool subscribed_ = false;
 };

@@ -131,7 +131,7 @@ std::string format_iso8601_ms(std::int64_t epoch_ms) {
     std::time_t t = static_cast<std::time_t>(secs);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buf[40];
+    char buf[96];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
     return buf;
@@ -139,7 +139,7 @@ std::string format_iso8601_ms(std::int64_t epoch_ms) {
 
 std::string format_duration(std::chrono::milliseconds d) {
     long long ms = d.count();
-    char buf[48];
+    char buf[96];
     if (ms < 0) return "-" + format_duration(std::chrono::milliseconds(-ms));
     if (ms < 1000) std::snprintf(buf, sizeof buf, "%lldms", ms);
     else if (ms < 60'000) std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);

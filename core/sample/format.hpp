@@ -1,0 +1,49 @@
+// How sampled records are written: value per line, kcat -J style envelopes, raw bytes,
+// or a kcat-style template. Formatting appends to a buffer the caller flushes, so the
+// hot path does one write per megabyte rather than one per record.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace meshctl::sample {
+
+/// The record formats of `sample -f`.
+enum class RecordFormat { text, json, jsonl, raw, tmpl };
+
+/// A parsed `-f` argument: a format name, or a template when it contains `%`.
+struct FormatSpec {
+    RecordFormat format = RecordFormat::text;
+    std::string tmpl;  // for tmpl, with \n \t escapes already applied
+};
+
+/// Parses `text|json|jsonl|raw` or a template such as `%t %p %o %k %s\n`; throws usage_error.
+FormatSpec parse_format_spec(std::string_view spec);
+
+/// Appends one record in the chosen format (no trailing comma/array brackets for json:
+/// the caller writes those). Uses a minifier when a JSON value contains line breaks.
+class RecordFormatter {
+public:
+    explicit RecordFormatter(FormatSpec spec) : spec_(std::move(spec)) {}
+    /// Appends `m` to `out`.
+    void append(const rd_kafka_message_t* m, std::string& out);
+    /// The spec.
+    const FormatSpec& spec() const { return spec_; }
+
+private:
+    void append_envelope(const rd_kafka_message_t* m, std::string& out);
+    void append_template(const rd_kafka_message_t* m, std::string& out);
+    FormatSpec spec_;
+    std::string scratch_;
+};
+
+/// Appends `s` as a JSON string literal (escaped; invalid UTF-8 bytes as \u00XX).
+void append_json_string(std::string_view s, std::string& out);
+
+/// True when `s` is one valid JSON document.
+bool is_json(std::string_view s);
+
+}  // namespace meshctl::sample

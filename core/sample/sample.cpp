@@ -1,0 +1,350 @@
+#include "core/sample/sample.hpp"
+
+#include "core/error.hpp"
+#include "core/kafka/admin.hpp"
+#include "core/kafka/consumer.hpp"
+#include "core/kafka/position.hpp"
+#include "core/util/signals.hpp"
+#include "core/util/time.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <map>
+#include <memory>
+
+namespace meshctl::sample {
+
+Strategy parse_strategy(std::string_view s) {
+    if (s == "head") return Strategy::head;
+    if (s == "tail") return Strategy::tail;
+    if (s == "uniform") return Strategy::uniform;
+    throw usage_error("unknown strategy \"" + std::string(s) + "\"", "use head, tail or uniform");
+}
+
+std::vector<std::int64_t> allocate_samples(const std::vector<std::int64_t>& sizes, std::int64_t n) {
+    std::vector<std::int64_t> out(sizes.size(), 0);
+    std::int64_t total = 0;
+    for (auto s : sizes) total += std::max<std::int64_t>(s, 0);
+    if (total == 0 || n <= 0) return out;
+    if (n >= total) {
+        for (std::size_t i = 0; i < sizes.size(); ++i) out[i] = std::max<std::int64_t>(sizes[i], 0);
+        return out;
+    }
+    std::vector<std::pair<double, std::size_t>> remainders;
+    std::int64_t given = 0;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        double exact = static_cast<double>(n) * static_cast<double>(std::max<std::int64_t>(sizes[i], 0)) / static_cast<double>(total);
+        out[i] = static_cast<std::int64_t>(exact);
+        given += out[i];
+        remainders.emplace_back(exact - static_cast<double>(out[i]), i);
+    }
+    std::stable_sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t k = 0; given < n && k < remainders.size(); ++k) {
+        std::size_t i = remainders[k].second;
+        if (out[i] < sizes[i]) {
+            ++out[i];
+            ++given;
+        }
+    }
+    return out;
+}
+
+std::vector<std::int64_t> spread_offsets(std::int64_t start, std::int64_t stop, std::int64_t n) {
+    std::vector<std::int64_t> out;
+    std::int64_t size = stop - start;
+    if (size <= 0 || n <= 0) return out;
+    n = std::min(n, size);
+    for (std::int64_t i = 0; i < n; ++i) {
+        // The middle of the i-th of n equal slices: no two samples share an offset.
+        long double pos = (static_cast<long double>(2 * i + 1) * static_cast<long double>(size)) / (2.0L * n);
+        out.push_back(start + static_cast<std::int64_t>(pos));
+    }
+    return out;
+}
+
+namespace {
+
+struct MessageDeleter {
+    void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+constexpr std::size_t flush_bytes = 1 << 20;
+
+// Holds the filter and the output buffer shared by all strategies.
+class Runner {
+public:
+    Runner(const SampleOptions& o, const Writer& w, std::optional<expr::Program> filter)
+        : opts_(o), write_(w), formatter_(o.format), filter_(std::move(filter)) {
+        buffer_.reserve(flush_bytes + 65536);
+        if (opts_.format.format == RecordFormat::json) buffer_ += "[";
+    }
+
+    // True when the record passes --where (not-JSON and errors count as false).
+    bool passes(const rd_kafka_message_t* m) {
+        if (!filter_) return true;
+        expr::Event ev;
+        if (m->payload) ev.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+        if (m->key) ev.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+        headers_.clear();
+        rd_kafka_headers_t* hdrs = nullptr;
+        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+            const char* name;
+            const void* val;
+            size_t size;
+            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+                headers_.push_back({name, val ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(val), size))
+                                              : std::nullopt});
+        }
+        ev.headers = headers_;
+        ev.topic = stats.topic;
+        ev.partition = m->partition;
+        ev.offset = m->offset;
+        ev.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+        switch (evaluator_.test(*filter_, ev)) {
+            case expr::Outcome::match: return true;
+            case expr::Outcome::no_match: return false;
+            case expr::Outcome::not_json:
+                if (stats.not_json++ == 0) stats.first_not_json = {m->partition, m->offset};
+                return false;
+            case expr::Outcome::error:
+                if (stats.eval_errors++ == 0) stats.first_eval_error = {m->partition, m->offset};
+                return false;
+        }
+        return false;
+    }
+
+    void emit(const rd_kafka_message_t* m) {
+        if (opts_.format.format == RecordFormat::json && stats.written > 0) buffer_ += ",\n";
+        else if (opts_.format.format == RecordFormat::json) buffer_ += "\n";
+        formatter_.append(m, buffer_);
+        if (opts_.format.format == RecordFormat::jsonl) buffer_ += '\n';
+        ++stats.written;
+        if (buffer_.size() >= flush_bytes) flush();
+    }
+
+    void flush() {
+        if (!buffer_.empty()) write_(buffer_);
+        buffer_.clear();
+    }
+
+    void finish() {
+        if (opts_.format.format == RecordFormat::json) buffer_ += stats.written ? "\n]\n" : "]\n";
+        flush();
+    }
+
+    bool full() const { return opts_.count > 0 && stats.written >= opts_.count; }
+
+    SampleStats stats;
+
+private:
+    const SampleOptions& opts_;
+    const Writer& write_;
+    RecordFormatter formatter_;
+    std::optional<expr::Program> filter_;
+    expr::Evaluator evaluator_;
+    std::vector<expr::Header> headers_;
+    std::string buffer_;
+};
+
+struct PartitionRange {
+    kafka::TopicPartition tp;
+    std::int64_t start = 0;
+    std::int64_t stop = 0;  // exclusive; max for follow
+    bool done = false;
+};
+
+// Reads all ranges, calling `on_record` for each record inside its range; `on_record`
+// returns false to stop everything. Ends when every range is done (or on interrupt).
+template <typename OnRecord>
+void read_ranges(kafka::Consumer& consumer, std::vector<PartitionRange>& ranges, Runner& runner, OnRecord on_record,
+                 bool follow) {
+    std::map<std::int32_t, PartitionRange*> by_partition;
+    std::vector<kafka::PartitionOffset> assignment;
+    std::size_t open = 0;
+    for (auto& r : ranges) {
+        if (r.start >= r.stop) {
+            r.done = true;
+            continue;
+        }
+        by_partition[r.tp.partition] = &r;
+        assignment.push_back({r.tp, r.start});
+        ++open;
+    }
+    if (open == 0) return;
+    consumer.assign(assignment);
+    std::vector<rd_kafka_message_t*> batch(1024);
+    while (open > 0 && !util::interrupted()) {
+        std::size_t n = consumer.poll_batch(200, batch.data(), batch.size());
+        bool stop_all = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            MessagePtr m(batch[i]);
+            if (stop_all) continue;
+            auto it = by_partition.find(m->partition);
+            if (it == by_partition.end() || it->second->done) continue;
+            PartitionRange& r = *it->second;
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                if (!follow) {
+                    r.done = true;
+                    --open;
+                }
+                continue;
+            }
+            if (m->err) {
+                if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+                    throw not_found_error("topic \"" + r.tp.topic + "\" or its partition " + std::to_string(r.tp.partition) +
+                                          " disappeared while reading");
+                consumer.client().check_fatal();
+                continue;  // transient errors are retried by librdkafka
+            }
+            if (m->offset >= r.stop) {
+                r.done = true;
+                --open;
+                continue;
+            }
+            ++runner.stats.read;
+            if (!on_record(std::move(m), r)) stop_all = true;
+        }
+        // A callback closes a range (start = stop) when it saw its last record, so a
+        // bounded read needs no end-of-partition event.
+        for (auto& r : ranges)
+            if (!r.done && r.start >= r.stop) {
+                r.done = true;
+                --open;
+            }
+        if (stop_all) break;
+    }
+    if (util::interrupted()) runner.stats.interrupted = true;
+}
+
+}  // namespace
+
+SampleStats run_sample(const SampleOptions& o, const kafka::ClientSettings& settings, const Writer& write) {
+    // Everything the user typed is checked before the first network call.
+    std::optional<expr::Program> filter;
+    if (o.where) filter = expr::Program::compile(*o.where);
+    const std::int64_t now = util::now_ms();
+    std::optional<kafka::Position> from, until;
+    if (o.from) from = kafka::parse_position(*o.from, "--from", now);
+    if (o.until) until = kafka::parse_position(*o.until, "--until", now);
+    if (o.count < 0) throw usage_error("-n must be 0 (no limit) or more");
+    if (o.follow && o.strategy != Strategy::head) throw usage_error("--follow works only with --strategy head");
+
+    kafka::Admin admin(settings);
+    std::string topic = o.stream;
+    kafka::TopicInfo info;
+    try {
+        info = admin.topic(topic);
+    } catch (const Error& e) {
+        std::optional<std::string> product = e.kind() == ErrorKind::not_found && o.product_topic ? o.product_topic(o.stream) : std::nullopt;
+        if (!product) throw;
+        topic = *product;
+        info = admin.topic(topic);
+    }
+    std::vector<kafka::TopicPartition> tps;
+    if (o.partitions.empty()) {
+        for (const auto& p : info.partitions) tps.push_back({topic, p.id});
+    } else {
+        for (auto p : o.partitions) {
+            if (p < 0 || p >= static_cast<std::int32_t>(info.partitions.size()))
+                throw not_found_error("partition " + std::to_string(p) + " of topic \"" + topic + "\" does not exist",
+                                      "it has " + std::to_string(info.partitions.size()) + " partitions: 0 to " +
+                                          std::to_string(info.partitions.size() - 1));
+            tps.push_back({topic, p});
+        }
+    }
+    auto marks = admin.watermarks(tps);
+    kafka::Position default_from{o.follow && !o.from ? kafka::Position::Kind::end : kafka::Position::Kind::beginning, 0, ""};
+    auto starts = kafka::resolve_position(admin, from ? *from : default_from, marks);
+    std::map<kafka::TopicPartition, std::int64_t> stops;
+    if (until) stops = kafka::resolve_position(admin, *until, marks);
+    else
+        for (const auto& [tp, wm] : marks) stops[tp] = o.follow ? std::numeric_limits<std::int64_t>::max() : wm.high;
+
+    Runner runner(o, write, std::move(filter));
+    runner.stats.topic = topic;
+    std::vector<PartitionRange> ranges;
+    bool any = false;
+    for (const auto& tp : tps) {
+        ranges.push_back({tp, starts[tp], stops[tp], false});
+        any |= starts[tp] < stops[tp];
+    }
+    if (!any && !o.follow) {
+        runner.stats.nothing_in_range = true;
+        runner.finish();
+        return runner.stats;
+    }
+
+    kafka::Consumer consumer(settings, std::nullopt,
+                             {{"enable.partition.eof", "true"}, {"fetch.wait.max.ms", "50"}, {"queued.min.messages", "200000"}});
+    switch (o.strategy) {
+        case Strategy::head: {
+            read_ranges(consumer, ranges, runner, [&](MessagePtr m, PartitionRange& r) {
+                if (m->offset + 1 >= r.stop) r.start = r.stop;  // last record of the range
+                if (runner.passes(m.get())) runner.emit(m.get());
+                return !runner.full();
+            }, o.follow);
+            break;
+        }
+        case Strategy::tail: {
+            // Without a filter, the last N of each partition suffice; with one, scan the
+            // range and keep a ring of the last N matches (bounded memory).
+            if (!o.where && o.count > 0)
+                for (auto& r : ranges) r.start = std::max(r.start, r.stop - o.count);
+            std::deque<MessagePtr> ring;
+            read_ranges(consumer, ranges, runner, [&](MessagePtr m, PartitionRange& r) {
+                if (m->offset + 1 >= r.stop) r.start = r.stop;
+                if (runner.passes(m.get())) {
+                    ring.push_back(std::move(m));
+                    // Keep up to count per partition until the merge below picks the newest.
+                    if (o.count > 0 && ring.size() > static_cast<std::size_t>(o.count) * ranges.size()) ring.pop_front();
+                }
+                return true;
+            }, false);
+            std::vector<MessagePtr> all(std::make_move_iterator(ring.begin()), std::make_move_iterator(ring.end()));
+            std::stable_sort(all.begin(), all.end(), [](const MessagePtr& a, const MessagePtr& b) {
+                return rd_kafka_message_timestamp(a.get(), nullptr) < rd_kafka_message_timestamp(b.get(), nullptr);
+            });
+            std::size_t first = o.count > 0 && all.size() > static_cast<std::size_t>(o.count) ? all.size() - o.count : 0;
+            for (std::size_t i = first; i < all.size(); ++i) runner.emit(all[i].get());
+            break;
+        }
+        case Strategy::uniform: {
+            std::vector<std::int64_t> sizes;
+            for (const auto& r : ranges) sizes.push_back(std::max<std::int64_t>(0, r.stop - r.start));
+            auto counts = allocate_samples(sizes, o.count > 0 ? o.count : 100);
+            std::map<std::int32_t, std::pair<std::vector<std::int64_t>, std::size_t>> targets;  // offsets, next index
+            for (std::size_t i = 0; i < ranges.size(); ++i) {
+                auto offs = spread_offsets(ranges[i].start, ranges[i].stop, counts[i]);
+                if (offs.empty()) {
+                    ranges[i].stop = ranges[i].start;  // nothing to sample here
+                    continue;
+                }
+                ranges[i].start = offs.front();
+                targets[ranges[i].tp.partition] = {std::move(offs), 0};
+            }
+            read_ranges(consumer, ranges, runner, [&](MessagePtr m, PartitionRange& r) {
+                auto& [offs, next] = targets[r.tp.partition];
+                if (next >= offs.size() || m->offset < offs[next]) return true;  // stale record from before a seek
+                // A record at or after the target: take it if it passes (else try the next records until the next target).
+                std::int64_t next_target = next + 1 < offs.size() ? offs[next + 1] : r.stop;
+                if (m->offset >= next_target) {
+                    while (next < offs.size() && offs[next] <= m->offset) ++next;  // skipped past targets without a match
+                }
+                if (next < offs.size() && m->offset >= offs[next] && runner.passes(m.get())) {
+                    runner.emit(m.get());
+                    ++next;
+                    if (next < offs.size() && offs[next] > m->offset + 1) consumer.seek({{r.tp, offs[next]}});
+                }
+                if (next >= offs.size() || m->offset + 1 >= r.stop) r.start = r.stop;
+                return true;
+            }, false);
+            break;
+        }
+    }
+    runner.finish();
+    return runner.stats;
+}
+
+}  // namespace meshctl::sample
