@@ -15,4 +15,50 @@ std::unique_ptr<Sink> open_sink(std::string_view url, const SinkContext& context
     throw usage_error("unknown sink \"" + u + "\"", "use - (stdout), file:PATH.jsonl or kafka:TOPIC");
 }
 
+namespace {
+
+std::string option_string(const nlohmann::json& options, const std::string& type, const char* key, bool required) {
+    auto it = options.find(key);
+    if (it == options.end()) {
+        if (required) throw usage_error(type + " sink needs \"" + key + "\"");
+        return {};
+    }
+    if (!it->is_string()) throw usage_error(type + " sink: \"" + std::string(key) + "\" must be a string");
+    return it->get<std::string>();
+}
+
+void only_keys(const nlohmann::json& options, const std::string& type, std::initializer_list<const char*> keys) {
+    for (auto it = options.begin(); it != options.end(); ++it) {
+        bool known = false;
+        std::string names;
+        for (const char* k : keys) {
+            known |= it.key() == k;
+            names += (names.empty() ? "" : ", ") + std::string(k);
+        }
+        if (!known) throw usage_error(type + " sink: unknown option \"" + it.key() + "\"", "accepted: " + names);
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<Sink> open_sink_spec(const std::string& type, const nlohmann::json& options, const SinkContext& context,
+                                     std::ostream& stdout_stream) {
+    if (!options.is_object()) throw usage_error(type + " sink: its settings must be a mapping");
+    if (type == "stdout") {
+        only_keys(options, type, {});
+        return make_stream_sink(stdout_stream);
+    }
+    if (type == "file") {
+        only_keys(options, type, {"path"});
+        return make_file_sink(option_string(options, type, "path", true));
+    }
+    if (type == "kafka") {
+        only_keys(options, type, {"topic", "context"});
+        std::string ctx = option_string(options, type, "context", false);
+        if (!ctx.empty() && !context.other_context) throw usage_error("kafka sink: contexts are not available here");
+        return make_kafka_sink(option_string(options, type, "topic", true), ctx.empty() ? context.kafka : context.other_context(ctx));
+    }
+    throw usage_error("unknown sink type \"" + type + "\"", "use stdout, file, kafka, sqlite or elasticsearch");
+}
+
 }  // namespace meshctl::sinks

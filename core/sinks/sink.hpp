@@ -6,6 +6,8 @@
 #include "core/kafka/client.hpp"
 
 #include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -55,11 +57,21 @@ public:
 /// What opening a sink may need from the invocation.
 struct SinkContext {
     kafka::ClientSettings kafka;  // for kafka:TOPIC sinks in the current context
+    /// Client settings of other contexts by name, for sinks that write to another cluster
+    /// (`kafka` sinks with `context: NAME`); filled lazily by the caller.
+    std::function<kafka::ClientSettings(const std::string& context)> other_context;
 };
 
 /// Opens a sink from its URL form: `-` (stdout), `file:PATH.jsonl`, `kafka:TOPIC`.
 /// Unknown schemes are usage errors listing the known ones.
 std::unique_ptr<Sink> open_sink(std::string_view url, const SinkContext& context, std::ostream& stdout_stream);
+
+/// Opens a sink from its structured form (pipeline YAML converted to JSON): `type` is one of
+/// stdout, file, kafka, sqlite, elasticsearch; `options` holds that sink's settings
+/// (e.g. {"path": "out.jsonl"}, {"topic": "t", "context": "prod"}). Unknown types and
+/// options are usage errors naming the sink and the accepted keys.
+std::unique_ptr<Sink> open_sink_spec(const std::string& type, const nlohmann::json& options, const SinkContext& context,
+                                     std::ostream& stdout_stream);
 
 /// The default idempotent id: `topic-partition-offset`.
 std::string default_record_id(std::string_view topic, std::int32_t partition, std::int64_t offset);
