@@ -3,6 +3,7 @@
 // and the one emit() that writes results.
 #pragma once
 
+#include "core/completion/tree.hpp"
 #include "core/config/settings.hpp"
 #include "core/error.hpp"
 #include "core/kafka/client.hpp"
@@ -45,7 +46,12 @@ void register_globals(CLI::App& cli, App& app);
 void register_version(CLI::App& cli, App& app);
 void register_config(CLI::App& cli, App& app);
 void register_dev(CLI::App& cli, App& app);
+void register_sample(CLI::App& cli, App& app);
+void register_completion(CLI::App& cli, App& app);
 void register_backfill(CLI::App& cli, App& app);
+
+/// The command tree of `app` as data (for completions and man pages).
+completion::CommandNode describe_cli(const CLI::App& app);
 
 /// Makes `group` fail with a usage error listing its commands when none is given.
 void require_command(CLI::App* group);

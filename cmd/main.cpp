@@ -8,7 +8,9 @@ int main(int argc, char** argv) {
     meshctl::cmd::register_globals(cli, app);
     meshctl::cmd::register_dev(cli, app);
     meshctl::cmd::register_config(cli, app);
+    meshctl::cmd::register_sample(cli, app);
     meshctl::cmd::register_version(cli, app);
+    meshctl::cmd::register_completion(cli, app);
     meshctl::cmd::require_command(&cli);
     return meshctl::cmd::run(cli, app, argc, argv);
 }

@@ -24,7 +24,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   librdkafka-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev
   doctest-dev libsimdjson-dev libre2-dev libsqlite3-dev
-  kcat scdoc
+  kcat scdoc bc time sqlite3
 )
 
 installed() {

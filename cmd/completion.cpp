@@ -1,0 +1,94 @@
+#include "cmd/app.hpp"
+
+#include "core/completion/tree.hpp"
+#include "core/config/config_file.hpp"
+#include "core/kafka/admin.hpp"
+
+#include <iostream>
+
+namespace meshctl::cmd {
+
+namespace {
+
+completion::OptionSpec option_spec(const CLI::Option* o) {
+    completion::OptionSpec spec;
+    for (const auto& s : o->get_snames()) spec.names.push_back("-" + s);
+    for (const auto& l : o->get_lnames()) spec.names.push_back("--" + l);
+    spec.description = o->get_description();
+    if (o->get_expected_min() == 0) return spec;  // a flag: takes no value
+    std::string longest = spec.names.empty() ? "" : spec.names.back();
+    if (longest == "--output") {
+        spec.kind = completion::ValueKind::choice;
+        spec.choices = {"text", "json", "jsonl", "yaml"};
+    } else if (longest == "--strategy") {
+        spec.kind = completion::ValueKind::choice;
+        spec.choices = {"head", "tail", "uniform"};
+    } else if (longest == "--format") {
+        spec.kind = completion::ValueKind::choice;
+        spec.choices = {"text", "json", "jsonl", "raw"};
+    } else {
+        spec.kind = completion::kind_for_name(longest);
+    }
+    return spec;
+}
+
+}  // namespace
+
+completion::CommandNode describe_cli(const CLI::App& app) {
+    completion::CommandNode node;
+    node.name = app.get_name();
+    node.description = app.get_description();
+    node.footer = app.get_footer();
+    for (const CLI::Option* o : app.get_options([](const CLI::Option* opt) { return opt->get_name() != "--help"; })) {
+        if (o->get_positional()) {
+            node.positionals.push_back({o->get_name(), o->get_description(), completion::kind_for_name(o->get_name())});
+            if (node.positionals.back().kind == completion::ValueKind::text && o->get_name() == "FILE")
+                node.positionals.back().kind = completion::ValueKind::file;
+        } else if (!o->get_lnames().empty() || !o->get_snames().empty()) {
+            node.options.push_back(option_spec(o));
+        }
+    }
+    for (const CLI::App* sub : const_cast<CLI::App&>(app).get_subcommands([](CLI::App* s) { return !s->get_group().empty(); }))
+        node.children.push_back(describe_cli(*sub));
+    return node;
+}
+
+void register_completion(CLI::App& cli, App& app) {
+    auto* sub = cli.add_subcommand("completion", "Print a shell completion script (bash, zsh or fish)");
+    static std::string shell;
+    sub->add_option("SHELL", shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
+    sub->footer("Examples:\n"
+                "  source <(meshctl completion bash)\n"
+                "  meshctl completion zsh > \"${fpath[1]}/_meshctl\"\n"
+                "  meshctl completion fish > ~/.config/fish/completions/meshctl.fish");
+    sub->callback([&cli] {
+        auto tree = describe_cli(cli);
+        tree.name = "meshctl";
+        std::cout << (shell == "bash" ? completion::bash_script(tree)
+                      : shell == "zsh" ? completion::zsh_script(tree)
+                                       : completion::fish_script(tree));
+    });
+
+    // Hidden: names for dynamic completion, one per line, failing silently and quickly.
+    auto* hidden = cli.add_subcommand("__complete", "")->group("");
+    static std::string what;
+    hidden->add_option("WHAT", what)->required();
+    hidden->callback([&app] {
+        try {
+            if (what == "contexts") {
+                for (const auto& n : config::load_config(config::resolve_config_path(app.global, app.env)).names()) std::cout << n << "\n";
+            } else if (what == "streams") {
+                kafka::Admin admin(app.client_settings());
+                for (const auto& t : admin.metadata().topics)
+                    if (!t.internal()) std::cout << t.name << "\n";
+            } else if (what == "groups") {
+                kafka::Admin admin(app.client_settings());
+                for (const auto& g : admin.list_groups()) std::cout << g.group_id << "\n";
+            }
+        } catch (const std::exception&) {
+            // Completion must never print errors into the user's command line.
+        }
+    });
+}
+
+}  // namespace meshctl::cmd
