@@ -4,7 +4,10 @@
 #include "core/config/config_file.hpp"
 #include "core/kafka/admin.hpp"
 
+#include <functional>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 namespace meshctl::cmd {
 
@@ -67,6 +70,24 @@ void register_completion(CLI::App& cli, App& app) {
         std::cout << (shell == "bash" ? completion::bash_script(tree)
                       : shell == "zsh" ? completion::zsh_script(tree)
                                        : completion::fish_script(tree));
+    });
+
+    // Hidden: the command tree as JSON, for tests and for generating man pages.
+    auto* tree_cmd = cli.add_subcommand("__tree", "")->group("");
+    tree_cmd->callback([&cli] {
+        std::function<nlohmann::json(const completion::CommandNode&)> to_json = [&](const completion::CommandNode& n) {
+            nlohmann::json j = {{"name", n.name}, {"description", n.description}, {"footer", n.footer}};
+            j["options"] = nlohmann::json::array();
+            for (const auto& o : n.options) j["options"].push_back({{"names", o.names}, {"description", o.description}, {"takes_value", o.kind != completion::ValueKind::none}});
+            j["positionals"] = nlohmann::json::array();
+            for (const auto& p : n.positionals) j["positionals"].push_back({{"name", p.name}, {"description", p.description}});
+            j["commands"] = nlohmann::json::array();
+            for (const auto& c : n.children) j["commands"].push_back(to_json(c));
+            return j;
+        };
+        auto tree = describe_cli(cli);
+        tree.name = "meshctl";
+        std::cout << to_json(tree).dump(2) << "\n";
     });
 
     // Hidden: names for dynamic completion, one per line, failing silently and quickly.
