@@ -48,7 +48,11 @@ void register_config(CLI::App& cli, App& app);
 void register_dev(CLI::App& cli, App& app);
 void register_sample(CLI::App& cli, App& app);
 void register_completion(CLI::App& cli, App& app);
+void register_product(CLI::App& cli, App& app);
+void register_discover(CLI::App& cli, App& app);
+void register_describe(CLI::App& cli, App& app);
 void register_backfill(CLI::App& cli, App& app);
+void register_pipeline(CLI::App& cli, App& app);
 
 /// The command tree of `app` as data (for completions and man pages).
 completion::CommandNode describe_cli(const CLI::App& app);

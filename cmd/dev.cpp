@@ -1,5 +1,6 @@
 #include "cmd/app.hpp"
 
+#include "core/catalog/demo_products.hpp"
 #include "core/dev/dev_ops.hpp"
 #include "core/error.hpp"
 #include "core/util/signals.hpp"
@@ -29,7 +30,10 @@ void register_dev(CLI::App& cli, App& app) {
         opts.seed = !args->no_seed;
         auto config_path = config::resolve_config_path(app.global, app.env);
         dev::ensure_not_running();
-        dev::SeedHook seed;  // the catalog's demo descriptors join here
+        // The demo descriptors go to the default catalog topic: the dev context sets no other.
+        dev::SeedHook seed = [](const kafka::ClientSettings& s) {
+            catalog::seed_demo_catalog(s, std::string(config::default_catalog_topic));
+        };
         if (args->detach) {
             app.emit(dev::start_detached(opts, config_path, seed));
             return;

@@ -159,8 +159,23 @@ void Consumer::commit(const std::map<TopicPartition, std::int64_t>& next_offsets
     if (next_offsets.empty()) return;
     auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()));
     for (const auto& [tp, off] : next_offsets) rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition)->offset = off;
-    rd_kafka_resp_err_t err = rd_kafka_commit(client_->get(), l, 0);
+    // A synchronous rd_kafka_commit waits without bound while no coordinator answers;
+    // commit through a private queue instead and wait at most the timeout.
+    rd_kafka_queue_t* q = rd_kafka_queue_new(client_->get());
+    rd_kafka_resp_err_t err = rd_kafka_commit_queue(client_->get(), l, q, nullptr, nullptr);
     rd_kafka_topic_partition_list_destroy(l);
+    if (!err) {
+        rd_kafka_event_t* ev = rd_kafka_queue_poll(q, client_->timeout_ms());
+        if (!ev) err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        else {
+            err = rd_kafka_event_error(ev);
+            if (!err)
+                if (const rd_kafka_topic_partition_list_t* parts = rd_kafka_event_topic_partition_list(ev))
+                    for (int i = 0; i < parts->cnt && !err; ++i) err = parts->elems[i].err;
+            rd_kafka_event_destroy(ev);
+        }
+    }
+    rd_kafka_queue_destroy(q);
     if (err) client_->fail(err, "commit offsets");
 }
 

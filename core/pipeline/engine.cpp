@@ -1,0 +1,413 @@
+// The run loop. One thread: poll a batch of stream records, process each, write to the
+// sinks; every second (or N events) flush all sinks and only then commit the next offsets
+// of what was processed. A failing sink makes the loop rewind to the committed offsets and
+// retry with backoff, so nothing is ever committed past what every sink acknowledged.
+#include "core/pipeline/engine.hpp"
+
+#include "core/error.hpp"
+#include "core/kafka/admin.hpp"
+#include "core/kafka/consumer.hpp"
+#include "core/kafka/position.hpp"
+#include "core/pipeline/explain.hpp"
+#include "core/pipeline/table_feed.hpp"
+#include "core/util/log.hpp"
+#include "core/util/signals.hpp"
+#include "core/util/time.hpp"
+
+#include <limits>
+#include <set>
+#include <thread>
+
+namespace meshctl::pipeline {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Part {
+    std::int64_t next = 0;       // next offset to process
+    std::int64_t committed = 0;  // last committed next-offset
+    std::int64_t stop = std::numeric_limits<std::int64_t>::max();
+};
+
+class Engine {
+public:
+    Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::SinkContext& ctx, std::ostream& out)
+        : spec_(spec), opts_(opts), ctx_(ctx), proc_(spec), store_(proc_.tables().size()) {
+        for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
+        if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
+        stats_.pipeline = spec.name;
+        stats_.group = opts.group ? *opts.group : spec.default_group();
+        stats_.stream = spec.stream().name;
+        for (const auto& s : sinks_) stats_.written.emplace_back(s->describe(), 0);
+    }
+
+    RunStats run();
+
+private:
+    void prepare_positions();
+    void on_assigned(const std::vector<kafka::TopicPartition>& tps);
+    void on_revoked(const std::vector<kafka::TopicPartition>& tps);
+    void handle(rd_kafka_message_t* m);
+    bool flush_and_commit(std::chrono::milliseconds per_sink);
+    void sink_failed(const Error& e);
+    void commit();
+    void dead_letter(const expr::Event& ev, const std::string& reason);  // table records, sink rejects
+    void write_dead(const expr::Event& ev, const std::string& reason);   // already counted by the processor
+    void snapshot(bool final);
+    bool caught_up() const;
+
+    const PipelineSpec& spec_;
+    const RunOptions& opts_;
+    const sinks::SinkContext& ctx_;
+    Processor proc_;
+    TableStore store_;
+    std::vector<std::unique_ptr<TableFeed>> feeds_;
+    std::vector<TablePlan> table_plans_;
+    std::vector<std::unique_ptr<sinks::Sink>> sinks_;
+    std::unique_ptr<sinks::Sink> dead_;
+    std::unique_ptr<kafka::Consumer> consumer_;
+    std::map<std::int32_t, std::int64_t> from_, stop_;  // resolved positions per stream partition
+    std::set<std::int32_t> from_used_;                  // --from applies once per partition per run
+    std::map<std::int32_t, Part> parts_;                // assigned stream partitions
+    std::vector<std::int32_t> pending_tables_;          // assigned partitions whose table rows must load first
+    bool assigned_once_ = false;
+    std::uint64_t since_flush_ = 0, stream_read_ = 0, dead_logged_ = 0, extra_dead_ = 0;
+    Clock::time_point last_flush_ = Clock::now(), started_ = Clock::now(), last_stats_ = Clock::now(),
+                      last_progress_{}, last_rate_ = Clock::now();
+    std::uint64_t rate_in_ = 0, rate_out_ = 0;
+    std::optional<Clock::time_point> failing_since_;
+    std::chrono::milliseconds backoff_{500};
+    std::vector<expr::Header> headers_;
+    RunStats stats_;
+};
+
+void Engine::prepare_positions() {
+    kafka::Admin admin(ctx_.kafka);
+    const auto& stream = spec_.stream();
+    auto info = admin.topic(stream.topic);
+    std::vector<kafka::TopicPartition> tps;
+    for (const auto& p : info.partitions) tps.push_back({stream.topic, p.id});
+    auto marks = admin.watermarks(tps);
+    auto now = util::now_ms();
+    auto from = kafka::parse_position(opts_.from ? *opts_.from : stream.from, opts_.from ? "--from" : "from", now);
+    for (const auto& [tp, off] : kafka::resolve_position(admin, from, marks)) from_[tp.partition] = off;
+    if (opts_.until) {
+        if (*opts_.until == "caught-up")
+            for (const auto& [tp, wm] : marks) stop_[tp.partition] = wm.high;
+        else
+            for (const auto& [tp, off] : kafka::resolve_position(admin, kafka::parse_position(*opts_.until, "--until", now), marks))
+                stop_[tp.partition] = off;
+    }
+    std::map<std::string, int> table_parts;
+    for (const auto& src : spec_.sources)
+        if (src.kind == SourceKind::table) table_parts[src.name] = static_cast<int>(admin.topic(src.topic).partitions.size());
+    table_plans_ = plan_tables(spec_, static_cast<int>(info.partitions.size()), table_parts);
+    for (std::size_t i = 0; i < proc_.tables().size(); ++i) {
+        const SourceSpec& src = *spec_.source(proc_.tables()[i]);
+        store_.set_partitioned(i, table_plans_[i].partitioned);
+        feeds_.push_back(std::make_unique<TableFeed>(ctx_.kafka, src, i, proc_, store_,
+                                                     [this](const expr::Event& ev, const std::string& r) { dead_letter(ev, r); }));
+        if (!table_plans_[i].partitioned) {
+            std::vector<std::int32_t> all;
+            for (int p = 0; p < table_parts[src.name]; ++p) all.push_back(p);
+            feeds_.back()->load(all);  // before the stream starts: early events find their rows
+        }
+        log::info("table " + src.name + ": " + table_plans_[i].why);
+    }
+}
+
+// Runs inside the consumer's poll: no exception may escape into librdkafka.
+void Engine::on_assigned(const std::vector<kafka::TopicPartition>& tps) {
+    try {
+        assigned_once_ = true;
+        rd_kafka_t* rk = consumer_->client().get();
+        auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(tps.size()));
+        for (const auto& tp : tps) rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition);
+        if (rd_kafka_committed(rk, list, consumer_->client().timeout_ms()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            log::warn("could not read the committed offsets of group " + stats_.group + "; starting from `from`");
+        for (int i = 0; i < list->cnt; ++i) {
+            auto& e = list->elems[i];
+            std::int64_t start = e.offset >= 0 ? e.offset : from_[e.partition];
+            if (opts_.from && from_used_.insert(e.partition).second) start = from_[e.partition];
+            e.offset = start;
+            Part p;
+            p.next = p.committed = start;
+            if (stop_.count(e.partition)) p.stop = stop_[e.partition];
+            parts_[e.partition] = p;
+            pending_tables_.push_back(e.partition);
+        }
+        rd_kafka_assign(rk, list);  // the same partitions, now from explicit offsets
+        rd_kafka_topic_partition_list_destroy(list);
+        std::string names;
+        for (const auto& tp : tps) names += (names.empty() ? "" : ",") + std::to_string(tp.partition);
+        log::info("assigned partitions [" + names + "] of \"" + spec_.stream().topic + "\"");
+    } catch (const std::exception& e) {
+        log::error(std::string("while taking partitions: ") + e.what());
+    }
+}
+
+void Engine::on_revoked(const std::vector<kafka::TopicPartition>& tps) {
+    try {
+        flush_and_commit(std::chrono::milliseconds(10'000));
+    } catch (const std::exception& e) {
+        log::warn(std::string("could not flush before giving partitions away (the next owner replays them): ") + e.what());
+    }
+    std::vector<std::int32_t> gone;
+    for (const auto& tp : tps) {
+        parts_.erase(tp.partition);
+        gone.push_back(tp.partition);
+    }
+    try {
+        for (std::size_t i = 0; i < feeds_.size(); ++i)
+            if (table_plans_[i].partitioned) feeds_[i]->drop(gone);
+    } catch (const std::exception& e) {
+        log::warn(std::string("while dropping table partitions: ") + e.what());
+    }
+}
+
+void Engine::dead_letter(const expr::Event& ev, const std::string& reason) {
+    ++extra_dead_;
+    write_dead(ev, reason);
+}
+
+void Engine::write_dead(const expr::Event& ev, const std::string& reason) {
+    if (dead_) dead_->write(dead_letter_record(ev, reason));
+    if (dead_logged_++ < 5)
+        log::warn("event " + std::string(ev.topic) + "[" + std::to_string(ev.partition) + "]@" + std::to_string(ev.offset) +
+                  (dead_ ? " dead-lettered: " : " dropped (no dead_letter destination): ") + reason);
+    else if (dead_logged_ == 6) log::warn("more events failed; see the final summary for the count");
+}
+
+void Engine::handle(rd_kafka_message_t* m) {
+    if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+        if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+            throw not_found_error("stream topic \"" + spec_.stream().topic + "\" disappeared while reading it");
+        consumer_->client().check_fatal();
+        log::debug(std::string("stream: ") + rd_kafka_err2str(m->err));
+        return;
+    }
+    auto it = parts_.find(m->partition);
+    if (it == parts_.end()) return;  // revoked while the batch was in flight
+    Part& p = it->second;
+    if (m->offset < p.next || m->offset >= p.stop) return;  // stale (before a seek) or past --until
+    ++stream_read_;
+    expr::Event ev;
+    if (m->payload) ev.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+    if (m->key) ev.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+    headers_.clear();
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+        const char* name;
+        const void* val;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+            headers_.push_back({name, val ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(val), size))
+                                          : std::nullopt});
+    }
+    ev.headers = headers_;
+    ev.topic = spec_.stream().topic;
+    ev.partition = m->partition;
+    ev.offset = m->offset;
+    ev.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+    switch (proc_.process(ev, store_)) {
+    case Verdict::written:
+        for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i]->write(proc_.outputs()[i]);
+        break;
+    case Verdict::dead_letter: write_dead(ev, proc_.reason()); break;
+    default: break;
+    }
+    p.next = m->offset + 1;
+    ++since_flush_;
+}
+
+void Engine::commit() {
+    std::map<kafka::TopicPartition, std::int64_t> offsets;
+    for (auto& [part, p] : parts_)
+        if (p.next > p.committed) offsets[{spec_.stream().topic, part}] = p.next;
+    if (offsets.empty()) return;
+    try {
+        consumer_->commit(offsets);
+        for (auto& [tp, off] : offsets) parts_[tp.partition].committed = off;
+    } catch (const Error& e) {
+        log::warn(std::string("could not commit offsets (they will be committed with the next flush): ") + e.what());
+    }
+}
+
+bool Engine::flush_and_commit(std::chrono::milliseconds per_sink) {
+    try {
+        for (std::size_t i = 0; i < sinks_.size(); ++i) {
+            auto r = sinks_[i]->flush(per_sink);
+            stats_.written[i].second += r.written;
+            for (const auto& rej : r.rejected) {
+                expr::Event ev;
+                ev.topic = rej.record.topic;
+                ev.partition = rej.record.partition;
+                ev.offset = rej.record.offset;
+                ev.timestamp_ms = rej.record.timestamp_ms;
+                if (rej.record.key) ev.key = *rej.record.key;
+                if (rej.record.value) ev.value = *rej.record.value;
+                dead_letter(ev, sinks_[i]->describe() + " rejected it: " + rej.reason);
+            }
+        }
+        if (dead_) dead_->flush(per_sink);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::remote && e.kind() != ErrorKind::io) throw;
+        sink_failed(e);
+        return false;
+    }
+    if (failing_since_) log::warn("the sinks accept writes again; continuing");
+    failing_since_.reset();
+    backoff_ = std::chrono::milliseconds(500);
+    commit();
+    since_flush_ = 0;
+    last_flush_ = Clock::now();
+    return true;
+}
+
+void Engine::sink_failed(const Error& e) {
+    auto now = Clock::now();
+    if (!failing_since_) failing_since_ = now;
+    ++stats_.sink_retries;
+    if (now - *failing_since_ >= opts_.sink_deadline || util::interrupted())
+        throw remote_error(std::string("a sink kept failing: ") + e.what(),
+                           "nothing was committed past what every sink acknowledged; run again when the sink is back");
+    log::warn(std::string("a sink failed: ") + e.what() + "; retrying in " + util::format_duration(backoff_) +
+              " from the last committed offsets");
+    for (auto waited = std::chrono::milliseconds(0); waited < backoff_ && !util::interrupted(); waited += std::chrono::milliseconds(100))
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(10'000));
+    // Whatever a failed flush lost must be written again: replay from the committed offsets.
+    std::vector<kafka::PartitionOffset> seek;
+    for (auto& [part, p] : parts_) {
+        seek.push_back({{spec_.stream().topic, part}, p.committed});
+        p.next = p.committed;
+    }
+    if (!seek.empty()) consumer_->seek(seek);
+    since_flush_ = 0;
+    last_flush_ = Clock::now();
+}
+
+bool Engine::caught_up() const {
+    if (!opts_.until || !assigned_once_) return false;
+    for (const auto& [part, p] : parts_)
+        if (p.next < p.stop) return false;
+    return true;
+}
+
+void Engine::snapshot(bool final) {
+    auto now = Clock::now();
+    stats_.read[spec_.stream().name] = stream_read_;
+    for (std::size_t i = 0; i < feeds_.size(); ++i) stats_.read[proc_.tables()[i]] = feeds_[i]->read();
+    stats_.counts = proc_.counts();
+    stats_.counts.dead_lettered += extra_dead_;
+    stats_.table_rows = store_.rows();
+    stats_.table_bytes = store_.bytes();
+    stats_.elapsed_s = std::chrono::duration<double>(now - started_).count();
+    stats_.partitions.clear();
+    stats_.lag = 0;
+    for (const auto& [part, p] : parts_) {
+        stats_.partitions.push_back(part);
+        std::int64_t low = 0, high = 0;
+        if (consumer_ && rd_kafka_get_watermark_offsets(consumer_->client().get(), spec_.stream().topic.c_str(), part, &low,
+                                                        &high) == RD_KAFKA_RESP_ERR_NO_ERROR)
+            stats_.lag += std::max<std::int64_t>(0, std::min(high, p.stop) - p.next);
+    }
+    double dt = std::chrono::duration<double>(now - last_rate_).count();
+    if (dt >= 0.5 || final) {
+        std::uint64_t out = 0;
+        for (const auto& w : stats_.written) out += w.second;
+        double span = final ? stats_.elapsed_s : dt;
+        if (span > 0) {
+            stats_.events_in_per_s = static_cast<double>(final ? stream_read_ : stream_read_ - rate_in_) / span;
+            stats_.events_out_per_s = static_cast<double>(final ? out : out - rate_out_) / span;
+        }
+        rate_in_ = stream_read_;
+        rate_out_ = out;
+        last_rate_ = now;
+    }
+}
+
+RunStats Engine::run() {
+    prepare_positions();
+    consumer_ = std::make_unique<kafka::Consumer>(
+        ctx_.kafka, stats_.group,
+        std::vector<std::pair<std::string, std::string>>{{"partition.assignment.strategy", "range"},
+                                                         // A crashed process's partitions move on after 10s, not 45s.
+                                                         {"session.timeout.ms", "10000"},
+                                                         {"heartbeat.interval.ms", "3000"},
+                                                         {"fetch.wait.max.ms", "100"},
+                                                         {"queued.min.messages", "200000"}});
+    kafka::RebalanceHandler handler;
+    handler.assigned = [this](const std::vector<kafka::TopicPartition>& tps) { on_assigned(tps); };
+    handler.revoked = [this](const std::vector<kafka::TopicPartition>& tps) { on_revoked(tps); };
+    consumer_->subscribe({spec_.stream().topic}, handler);
+    std::vector<rd_kafka_message_t*> batch(2048);
+    while (!util::interrupted()) {
+        if (caught_up()) {
+            stats_.stopped = *opts_.until == "caught-up" ? "caught_up" : "until";
+            break;
+        }
+        std::size_t n = consumer_->poll_batch(100, batch.data(), batch.size());
+        std::size_t i = 0;
+        try {
+            if (!pending_tables_.empty()) {
+                for (std::size_t t = 0; t < feeds_.size(); ++t)
+                    if (table_plans_[t].partitioned) feeds_[t]->load(pending_tables_);
+                pending_tables_.clear();
+            }
+            for (; i < n; ++i) {
+                handle(batch[i]);
+                rd_kafka_message_destroy(batch[i]);
+            }
+        } catch (const Error& e) {
+            for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
+            if (e.kind() != ErrorKind::remote && e.kind() != ErrorKind::io) throw;
+            sink_failed(e);  // a write failed: replay from the committed offsets
+            continue;
+        } catch (...) {
+            for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
+            throw;
+        }
+        for (auto& f : feeds_) f->poll();
+        auto now = Clock::now();
+        bool due = since_flush_ >= opts_.flush_records || (now - last_flush_ >= opts_.flush_interval);
+        if (due) {
+            if (!failing_since_ || now - last_flush_ >= backoff_) flush_and_commit(std::chrono::milliseconds(30'000));
+        }
+        if (opts_.on_progress && now - last_progress_ >= std::chrono::milliseconds(200)) {
+            snapshot(false);
+            opts_.on_progress(stats_);
+            last_progress_ = now;
+        }
+        if (opts_.on_stats && opts_.stats_interval.count() > 0 && now - last_stats_ >= opts_.stats_interval) {
+            snapshot(false);
+            opts_.on_stats(stats_);
+            last_stats_ = now;
+        }
+    }
+    if (stats_.stopped.empty()) stats_.stopped = "interrupted";
+    // Shut down cleanly: flush within a deadline, commit, leave the group.
+    auto deadline = stats_.stopped == "interrupted" ? std::chrono::milliseconds(10'000) : std::chrono::milliseconds(60'000);
+    auto give_up = Clock::now() + opts_.sink_deadline;
+    while (!flush_and_commit(deadline)) {
+        if (Clock::now() >= give_up) throw remote_error("the sinks did not acknowledge the last records; nothing past them was committed");
+    }
+    snapshot(true);
+    consumer_->close();
+    return stats_;
+}
+
+}  // namespace
+
+RunStats run_pipeline(const PipelineSpec& spec, const RunOptions& options, const sinks::SinkContext& context,
+                      std::ostream& stdout_stream) {
+    if (options.until && *options.until != "caught-up")
+        kafka::parse_position(*options.until, "--until", util::now_ms());  // bad input fails before anything opens
+    if (options.from) kafka::parse_position(*options.from, "--from", util::now_ms());
+    Engine engine(spec, options, context, stdout_stream);
+    return engine.run();
+}
+
+}  // namespace meshctl::pipeline

@@ -1,0 +1,41 @@
+// The plan of a pipeline as `pipeline explain` shows it: sources and starting positions,
+// how tables are bootstrapped and whether each process keeps all or part of them, join
+// keys, sinks, delivery semantics and parallelism.
+#pragma once
+
+#include "core/kafka/client.hpp"
+#include "core/output/emit.hpp"
+#include "core/pipeline/spec.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace meshctl::pipeline {
+
+/// How one table is held by each process.
+struct TablePlan {
+    std::string table;
+    bool partitioned = false;  // only the partitions matching the assigned stream partitions
+    std::string why;
+};
+
+/// Decides for every table whether processes keep it whole or by partition: by partition
+/// only when a join promises `copartitioned: true` and the partition counts match.
+std::vector<TablePlan> plan_tables(const PipelineSpec& spec, int stream_partitions,
+                                   const std::map<std::string, int>& table_partitions);
+
+/// The explained plan.
+class ExplainResult : public output::Result {
+public:
+    nlohmann::json plan;  // the JSON form; the text form is rendered from it
+    nlohmann::json to_json() const override { return plan; }
+    void to_text(std::ostream& out, const output::TextStyle& style) const override;
+};
+
+/// Looks up partitions, end offsets and the group's committed offsets, and explains.
+ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSettings& settings,
+                               const std::optional<std::string>& group, const std::optional<std::string>& from);
+
+}  // namespace meshctl::pipeline

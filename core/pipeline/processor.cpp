@@ -1,0 +1,349 @@
+// Why the steps look the way they do (the hot path of every pipeline):
+// - The event is never copied into a DOM of ours: `value` stays the record's bytes and the
+//   Evaluator parses it lazily with simdjson, once per evaluation.
+// - A map step without spreads is compiled into ONE CEL map literal, so its fields cost one
+//   parse of `value`, not one per field; the result is appended as JSON text.
+// - Table rows are raw JSON bytes; a matched row is parsed by a per-join simdjson decoder
+//   and bound as a JSON-backed map (fields decoded only when read), with no detach() copy.
+//   That uses the expression library's internal json_bridge on purpose: the public
+//   Evaluator::parse_json would allocate an owned copy of every row on every lookup.
+#include "core/pipeline/processor.hpp"
+
+#include "core/error.hpp"
+#include "core/expr/json_bridge.hpp"
+#include "core/pipeline/loader.hpp"
+
+#include <set>
+
+namespace meshctl::pipeline {
+
+void append_key(const expr::Value& v, std::string& out) {
+    if (v.kind() == expr::Kind::string || v.kind() == expr::Kind::bytes) out += v.as_string();
+    else expr::append_json(v, out);
+}
+
+namespace {
+
+struct Field {
+    std::string name;
+    expr::Program program;
+    bool spread = false;
+};
+
+struct Step {
+    StepKind kind = StepKind::filter;
+    std::string label;  // steps[i].filter, for reasons
+    std::optional<expr::Program> program;  // filter condition, join key, or the whole map literal
+    std::size_t table = 0;
+    std::string as;
+    JoinType join_type = JoinType::inner;
+    std::vector<Field> fields;  // map with spreads or drops: evaluated one by one
+    std::set<std::string, std::less<>> skip;  // map: names spreads must not copy (dropped or set explicitly)
+    std::unique_ptr<expr::detail::JsonDecoder> decoder;  // join: parses the matched row
+};
+
+struct SinkOut {
+    std::optional<expr::Program> id, key;
+};
+
+std::string json_quoted(std::string_view s) {
+    std::string out;
+    expr::append_json(expr::Value::string_view(s), out);
+    return out;
+}
+
+}  // namespace
+
+struct Processor::Impl {
+    std::vector<Step> steps;
+    std::vector<SinkOut> sinks;
+    std::vector<std::string> table_names;
+    std::vector<expr::Program> table_keys;
+    std::vector<Decoding> table_decoding;
+    Decoding stream_decoding = Decoding::json;
+    bool steps_read_value = false;  // some expression reads the stream's value before any map replaces it
+
+    expr::Evaluator eval;
+    expr::Bindings bindings;
+    expr::detail::JsonDecoder check_decoder;
+    std::string buffers[2];
+    int next_buffer = 0;
+    std::string raw_json, key_buf, default_id;
+    std::vector<sinks::Record> outputs;
+    std::string reason;
+    ProcessCounts counts;
+
+    Verdict dead(const std::string& label, const expr::Value& v) {
+        reason = label + ": " + (v.is_error() ? std::string(v.as_string()) : "expected a bool, got " + std::string(expr::kind_name(v.kind())));
+        ++counts.dead_lettered;
+        return Verdict::dead_letter;
+    }
+};
+
+Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>()) {
+    auto& I = *impl_;
+    I.stream_decoding = spec.stream().decoding;
+    for (const auto& s : spec.sources) {
+        if (s.kind != SourceKind::table) continue;
+        I.table_names.push_back(s.name);
+        I.table_keys.push_back(expr::Program::compile(s.key));
+        I.table_decoding.push_back(s.decoding);
+    }
+    bool mapped = false;
+    for (std::size_t i = 0; i < spec.steps.size(); ++i) {
+        const auto& s = spec.steps[i];
+        expr::CompileOptions opts;
+        opts.variables = bound_names(spec, i);
+        Step st;
+        st.kind = s.kind;
+        switch (s.kind) {
+        case StepKind::filter:
+            st.label = "steps[" + std::to_string(i) + "].filter";
+            st.program = expr::Program::compile(s.expr, opts);
+            break;
+        case StepKind::join:
+            st.label = "steps[" + std::to_string(i) + "].join";
+            st.program = expr::Program::compile(s.on, opts);
+            st.as = s.as;
+            st.join_type = s.join_type;
+            st.table = static_cast<std::size_t>(
+                std::find(I.table_names.begin(), I.table_names.end(), s.table) - I.table_names.begin());
+            st.decoder = std::make_unique<expr::detail::JsonDecoder>();
+            break;
+        case StepKind::map: {
+            st.label = "steps[" + std::to_string(i) + "]." + (s.drop.empty() ? "map" : "drop");
+            bool slow = !s.drop.empty();
+            for (const auto& f : s.fields) slow |= f.spread;
+            if (!slow) {
+                std::string literal = "{";
+                for (const auto& f : s.fields) literal += (literal.size() > 1 ? ", " : "") + json_quoted(f.name) + ": (" + f.expr + "\n)";
+                literal += "}";
+                st.program = expr::Program::compile(literal, opts);
+                if (!mapped) I.steps_read_value |= st.program->uses_value();
+            } else {
+                for (const auto& f : s.fields) {
+                    st.fields.push_back({f.name, expr::Program::compile(f.expr, opts), f.spread});
+                    if (!mapped) I.steps_read_value |= st.fields.back().program.uses_value();
+                    if (!f.spread) st.skip.insert(f.name);
+                }
+                for (const auto& d : s.drop) st.skip.insert(d);
+            }
+            mapped = true;
+            break;
+        }
+        }
+        if (st.program && !mapped) I.steps_read_value |= st.program->uses_value();
+        I.steps.push_back(std::move(st));
+    }
+    expr::CompileOptions opts;
+    opts.variables = bound_names(spec, spec.steps.size());
+    for (const auto& s : spec.sinks) {
+        SinkOut o;
+        if (s.id) o.id = expr::Program::compile(*s.id, opts);
+        if (s.key) o.key = expr::Program::compile(*s.key, opts);
+        if (!mapped) I.steps_read_value |= (o.id && o.id->uses_value()) || (o.key && o.key->uses_value());
+        I.sinks.push_back(std::move(o));
+    }
+    I.outputs.resize(I.sinks.size());
+}
+
+Processor::~Processor() = default;
+
+const std::vector<std::string>& Processor::tables() const { return impl_->table_names; }
+const std::vector<sinks::Record>& Processor::outputs() const { return impl_->outputs; }
+const std::string& Processor::reason() const { return impl_->reason; }
+const ProcessCounts& Processor::counts() const { return impl_->counts; }
+
+Verdict Processor::process(const expr::Event& event, const TableView& tables) {
+    auto& I = *impl_;
+    ++I.counts.processed;
+    if (!event.value) {
+        ++I.counts.tombstones;
+        return Verdict::tombstone;
+    }
+    expr::Event cur = event;
+    if (I.stream_decoding == Decoding::raw) {
+        I.raw_json.clear();
+        expr::append_json(expr::Value::string_view(*event.value), I.raw_json);
+        cur.value = I.raw_json;
+    } else if (!I.steps_read_value) {
+        // Nothing parses the value on its way, yet undecodable events must not reach sinks.
+        simdjson::dom::element root;
+        if (!I.check_decoder.decode(*event.value, root)) {
+            I.reason = "the event value is not JSON";
+            ++I.counts.dead_lettered;
+            return Verdict::dead_letter;
+        }
+    }
+    bool mapped = false;
+    for (auto& st : I.steps) {
+        switch (st.kind) {
+        case StepKind::filter: {
+            expr::Value r = I.eval.eval(*st.program, cur, &I.bindings);
+            if (r.kind() != expr::Kind::boolean) return I.dead(st.label, r);
+            if (!r.as_bool()) {
+                ++I.counts.filtered;
+                return Verdict::filtered;
+            }
+            break;
+        }
+        case StepKind::join: {
+            expr::Value k = I.eval.eval(*st.program, cur, &I.bindings);
+            if (k.is_error()) return I.dead(st.label + ".on", k);
+            const std::string* row = nullptr;
+            if (!k.is_null()) {
+                I.key_buf.clear();
+                append_key(k, I.key_buf);
+                row = tables.find(st.table, event.partition, I.key_buf);
+            }
+            simdjson::dom::element root;
+            if (row && st.decoder->decode(*row, root)) {
+                ++I.counts.joined;
+                I.bindings.set(st.as, expr::detail::from_element(root));
+            } else if (st.join_type == JoinType::inner) {
+                ++I.counts.unmatched;
+                return Verdict::unmatched;
+            } else {
+                ++I.counts.left_unmatched;
+                I.bindings.set(st.as, expr::Value());
+            }
+            break;
+        }
+        case StepKind::map: {
+            std::string& out = I.buffers[I.next_buffer];
+            out.clear();
+            if (st.program) {
+                expr::Value m = I.eval.eval(*st.program, cur, &I.bindings);
+                if (m.is_error()) return I.dead(st.label, m);
+                expr::append_json(m, out);
+            } else {
+                out += '{';
+                bool first = true;
+                auto put = [&](std::string_view name, const expr::Value& v) {
+                    if (!first) out += ',';
+                    first = false;
+                    expr::append_json(expr::Value::string_view(name), out);
+                    out += ':';
+                    expr::append_json(v, out);
+                };
+                for (const auto& f : st.fields) {
+                    expr::Value v = I.eval.eval(f.program, cur, &I.bindings);
+                    if (v.is_error()) return I.dead(st.label + "." + f.name, v);
+                    if (!f.spread) {
+                        put(f.name, v);
+                        continue;
+                    }
+                    if (v.is_null()) continue;  // spreading a missing left-join row adds nothing
+                    if (v.kind() != expr::Kind::map)
+                        return I.dead(st.label + ".\"...\"", expr::Value::error("only a map can be spread, not " +
+                                                                                 std::string(expr::kind_name(v.kind()))));
+                    for (const auto& [k, item] : v.entries()) {
+                        if (k.kind() != expr::Kind::string || st.skip.count(k.as_string())) continue;
+                        put(k.as_string(), item);
+                    }
+                }
+                out += '}';
+            }
+            cur.value = out;
+            I.next_buffer ^= 1;
+            mapped = true;
+            break;
+        }
+        }
+    }
+    I.default_id.clear();
+    for (std::size_t i = 0; i < I.sinks.size(); ++i) {
+        auto& o = I.sinks[i];
+        auto& r = I.outputs[i];
+        r.topic.assign(event.topic);
+        r.partition = event.partition;
+        r.offset = event.offset;
+        r.timestamp_ms = event.timestamp_ms;
+        std::optional<expr::Value> key;
+        if (o.key) {
+            key = I.eval.eval(*o.key, cur, &I.bindings);
+            if (key->is_error()) return I.dead("sinks[" + std::to_string(i) + "].key", *key);
+            r.key.emplace();
+            append_key(*key, *r.key);
+        } else if (event.key) {
+            r.key.emplace(*event.key);
+        } else {
+            r.key.reset();
+        }
+        r.id.clear();
+        if (o.id) {
+            expr::Value v = I.eval.eval(*o.id, cur, &I.bindings);
+            if (v.is_error()) return I.dead("sinks[" + std::to_string(i) + "].id", v);
+            append_key(v, r.id);
+        } else if (o.key) {
+            r.id = *r.key;  // a record keyed for a view is idempotent by that key
+        } else {
+            if (I.default_id.empty()) I.default_id = sinks::default_record_id(event.topic, event.partition, event.offset);
+            r.id = I.default_id;
+        }
+        if (mapped) r.value.emplace(*cur.value);
+        else r.value.emplace(*event.value);
+    }
+    ++I.counts.written;
+    return Verdict::written;
+}
+
+bool Processor::table_key(std::size_t table, const expr::Event& record, std::string& key) {
+    auto& I = *impl_;
+    expr::Event ev = record;
+    if (I.table_decoding[table] == Decoding::raw && record.value) {
+        I.raw_json.clear();
+        expr::append_json(expr::Value::string_view(*record.value), I.raw_json);
+        ev.value = I.raw_json;
+    }
+    expr::Value v = I.eval.eval(I.table_keys[table], ev);
+    if (v.is_error() || v.is_null()) {
+        I.reason = "table " + I.table_names[table] + " key: " + (v.is_null() ? "the key is null" : std::string(v.as_string()));
+        return false;
+    }
+    key.clear();
+    append_key(v, key);
+    return true;
+}
+
+bool Processor::table_value(std::size_t table, std::string_view value, std::string& stored) {
+    auto& I = *impl_;
+    stored.clear();
+    if (I.table_decoding[table] == Decoding::raw) {
+        expr::append_json(expr::Value::string_view(value), stored);
+        return true;
+    }
+    simdjson::dom::element root;
+    if (!I.check_decoder.decode(value, root)) {
+        I.reason = "table " + I.table_names[table] + ": the value is not JSON";
+        return false;
+    }
+    stored.assign(value);
+    return true;
+}
+
+sinks::Record dead_letter_record(const expr::Event& e, std::string_view reason) {
+    sinks::Record r;
+    r.id = sinks::default_record_id(e.topic, e.partition, e.offset);
+    r.topic.assign(e.topic);
+    r.partition = e.partition;
+    r.offset = e.offset;
+    r.timestamp_ms = e.timestamp_ms;
+    if (e.key) r.key.emplace(*e.key);
+    std::string v = "{\"reason\":";
+    expr::append_json(expr::Value::string_view(reason), v);
+    v += ",\"topic\":";
+    expr::append_json(expr::Value::string_view(e.topic), v);
+    v += ",\"partition\":" + std::to_string(e.partition) + ",\"offset\":" + std::to_string(e.offset) +
+         ",\"timestamp\":" + std::to_string(e.timestamp_ms) + ",\"key\":";
+    if (e.key) expr::append_json(expr::Value::string_view(*e.key), v);
+    else v += "null";
+    v += ",\"value\":";
+    if (e.value) expr::append_json(expr::Value::string_view(*e.value), v);
+    else v += "null";
+    v += "}";
+    r.value = std::move(v);
+    return r;
+}
+
+}  // namespace meshctl::pipeline

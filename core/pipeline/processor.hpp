@@ -1,0 +1,87 @@
+// The per-event work of a pipeline, free of Kafka: decode, filter, join against tables,
+// map, and build one record per sink. The engine feeds it events; unit tests feed it
+// in-memory data. One Processor per thread (it owns the evaluators and parsers).
+#pragma once
+
+#include "core/expr/expr.hpp"
+#include "core/pipeline/spec.hpp"
+#include "core/sinks/sink.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meshctl::pipeline {
+
+/// Table rows by key, as the processor sees them.
+class TableView {
+public:
+    virtual ~TableView() = default;
+    /// The latest raw value under `key` in table number `table` (see Processor::tables()),
+    /// for an event of stream partition `partition`; nullptr when there is none.
+    virtual const std::string* find(std::size_t table, std::int32_t partition, std::string_view key) const = 0;
+};
+
+/// What became of one event.
+enum class Verdict {
+    written,      // every sink got a record (see Processor::outputs)
+    filtered,     // a filter said false
+    unmatched,    // an inner join found no row
+    dead_letter,  // decoding or evaluation failed (see Processor::reason)
+    tombstone,    // a null stream value: nothing to process
+};
+
+/// Counters over all processed events.
+struct ProcessCounts {
+    std::uint64_t processed = 0;
+    std::uint64_t written = 0;
+    std::uint64_t filtered = 0;
+    std::uint64_t joined = 0;     // join lookups that found a row
+    std::uint64_t unmatched = 0;  // inner-join misses (events dropped)
+    std::uint64_t left_unmatched = 0;  // left-join misses (events kept, row null)
+    std::uint64_t dead_lettered = 0;
+    std::uint64_t tombstones = 0;
+};
+
+/// Renders a key value as the bytes tables are indexed by: strings as they are, other
+/// values as JSON text (so `42` and `"42"` differ only if the data does).
+void append_key(const expr::Value& v, std::string& out);
+
+/// Compiled steps and sinks of one pipeline.
+class Processor {
+public:
+    /// Compiles the spec (already checked by the loader, so errors here are bugs in it).
+    explicit Processor(const PipelineSpec& spec);
+    ~Processor();
+    Processor(const Processor&) = delete;
+    Processor& operator=(const Processor&) = delete;
+
+    /// Table source names in the order TableView::find numbers them.
+    const std::vector<std::string>& tables() const;
+    /// Runs the steps on one stream event.
+    Verdict process(const expr::Event& event, const TableView& tables);
+    /// After `written`: one record per sink, in sink order (reused between calls).
+    const std::vector<sinks::Record>& outputs() const;
+    /// After `dead_letter`: why.
+    const std::string& reason() const;
+    /// The key a table record is stored under, by the table's `key` expression; false
+    /// (with reason()) when it cannot be computed.
+    bool table_key(std::size_t table, const expr::Event& record, std::string& key);
+    /// Checks a table value decodes as its source says; false (with reason()) when not.
+    /// `stored` receives the bytes to keep (raw values become JSON strings).
+    bool table_value(std::size_t table, std::string_view value, std::string& stored);
+    /// Running totals.
+    const ProcessCounts& counts() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Builds the JSON envelope a dead-letter sink receives for an event.
+sinks::Record dead_letter_record(const expr::Event& event, std::string_view reason);
+
+}  // namespace meshctl::pipeline

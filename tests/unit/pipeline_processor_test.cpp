@@ -1,0 +1,172 @@
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "core/pipeline/loader.hpp"
+#include "core/pipeline/processor.hpp"
+#include "core/pipeline/table.hpp"
+
+#include "core/error.hpp"
+#include "tests/support/run.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <sstream>
+#include <stdlib.h>
+
+using namespace meshctl;
+using namespace meshctl::pipeline;
+
+namespace {
+
+PipelineSpec spec(const std::string& steps, const std::string& sinks = "  - {type: stdout}\n") {
+    return parse_pipeline("name: t\nsources:\n  orders: {topic: orders}\n  customers: {topic: customers, as: table}\nsteps:\n" +
+                              steps + "sinks:\n" + sinks,
+                          "t.yaml");
+}
+
+struct Feed {
+    std::string value, key;
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    expr::Event event() const {
+        expr::Event e;
+        e.value = value;
+        e.key = key;
+        e.topic = "orders";
+        e.partition = partition;
+        e.offset = offset;
+        return e;
+    }
+};
+
+const std::string join_seed = "  - join: {table: customers, on: value.customer_id, as: customer}\n"
+                              "  - filter: customer.tier == \"PLATINUM\"\n"
+                              "  - map: {order_id: value.order_id, amount: value.amount, customer: customer.name}\n";
+
+void load_customers(Processor& p, TableStore& t) {
+    const char* rows[][2] = {{"c-1", R"({"id":"c-1","name":"Ada","tier":"PLATINUM"})"},
+                             {"c-2", R"({"id":"c-2","name":"Alan","tier":"GOLD"})"}};
+    for (auto& r : rows) {
+        expr::Event e;
+        e.key = r[0];
+        e.value = r[1];
+        std::string key, stored;
+        REQUIRE(p.table_key(0, e, key));
+        REQUIRE(p.table_value(0, r[1], stored));
+        t.upsert(0, 0, key, stored);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("inner join, filter and map on in-memory data") {
+    Processor p(spec(join_seed, "  - {type: sqlite, path: x.db, table: t, key: value.order_id}\n  - {type: stdout}\n"));
+    TableStore t(1);
+    load_customers(p, t);
+    Feed platinum{R"({"order_id":"o-1","customer_id":"c-1","amount":12.5,"items":[1,2]})", "c-1", 2, 7};
+    REQUIRE(p.process(platinum.event(), t) == Verdict::written);
+    REQUIRE(p.outputs().size() == 2);
+    CHECK(nlohmann::json::parse(*p.outputs()[0].value) == nlohmann::json{{"order_id", "o-1"}, {"amount", 12.5}, {"customer", "Ada"}});
+    CHECK(p.outputs()[0].id == "o-1");           // keyed sinks are idempotent by their key
+    CHECK(p.outputs()[0].key == std::optional<std::string>("o-1"));
+    CHECK(p.outputs()[1].id == "orders-2-7");    // the default id: topic-partition-offset
+    CHECK(p.outputs()[1].key == std::optional<std::string>("c-1"));
+
+    Feed gold{R"({"order_id":"o-2","customer_id":"c-2","amount":1})", "c-2"};
+    CHECK(p.process(gold.event(), t) == Verdict::filtered);
+    Feed nobody{R"({"order_id":"o-3","customer_id":"c-9","amount":1})", "c-9"};
+    CHECK(p.process(nobody.event(), t) == Verdict::unmatched);
+    CHECK(p.counts().joined == 2);
+    CHECK(p.counts().unmatched == 1);
+    CHECK(p.counts().filtered == 1);
+    CHECK(p.counts().written == 1);
+}
+
+TEST_CASE("tombstones delete table rows and updates replace them") {
+    Processor p(spec(join_seed));
+    TableStore t(1);
+    load_customers(p, t);
+    Feed order{R"({"order_id":"o-1","customer_id":"c-2","amount":3})", "c-2"};
+    CHECK(p.process(order.event(), t) == Verdict::filtered);
+    t.upsert(0, 0, "c-2", R"({"id":"c-2","name":"Alan","tier":"PLATINUM"})");
+    CHECK(p.process(order.event(), t) == Verdict::written);
+    t.erase(0, 0, "c-2");
+    CHECK(p.process(order.event(), t) == Verdict::unmatched);
+    CHECK(t.rows() == 1);
+}
+
+TEST_CASE("undecodable events and evaluation errors are dead letters with a reason, not crashes") {
+    Processor p(spec(join_seed));
+    TableStore t(1);
+    load_customers(p, t);
+    Feed bad{"not json", "c-1"};
+    CHECK(p.process(bad.event(), t) == Verdict::dead_letter);
+    CHECK(p.reason().find("not JSON") != std::string::npos);
+    Feed missing{R"({"order_id":"o-1"})", "c-1"};
+    CHECK(p.process(missing.event(), t) == Verdict::dead_letter);
+    CHECK(p.reason().find("steps[0].join.on") == 0);
+    CHECK(p.counts().dead_lettered == 2);
+
+    // No expression reads the value: it is still checked before it reaches a sink.
+    Processor pass(spec(""));
+    CHECK(pass.process(bad.event(), t) == Verdict::dead_letter);
+    Feed good{R"({"a":1})", "k"};
+    CHECK(pass.process(good.event(), t) == Verdict::written);
+    CHECK(*pass.outputs()[0].value == R"({"a":1})");  // unchanged bytes when nothing maps
+}
+
+TEST_CASE("left joins bind null; spreads keep fields, drops remove them; ids come from expressions") {
+    Processor p(spec("  - join: {table: customers, on: value.customer_id, type: left, as: c}\n"
+                     "  - map: {\"...\": value, name: 'c == null ? \"?\" : c.name'}\n"
+                     "  - drop: [secret]\n",
+                     "  - {type: stdout, id: '\"order-\" + value.order_id'}\n"));
+    TableStore t(1);
+    load_customers(p, t);
+    Feed known{R"({"order_id":"1","customer_id":"c-1","secret":"x","n":2})", "c-1"};
+    REQUIRE(p.process(known.event(), t) == Verdict::written);
+    CHECK(nlohmann::json::parse(*p.outputs()[0].value) ==
+          nlohmann::json{{"order_id", "1"}, {"customer_id", "c-1"}, {"n", 2}, {"name", "Ada"}});
+    CHECK(p.outputs()[0].id == "order-1");
+    Feed unknown{R"({"order_id":"2","customer_id":"c-7","secret":"x"})", "c-7"};
+    REQUIRE(p.process(unknown.event(), t) == Verdict::written);
+    CHECK(nlohmann::json::parse(*p.outputs()[0].value)["name"] == "?");
+    CHECK(p.counts().left_unmatched == 1);
+}
+
+TEST_CASE("partitioned tables answer only for their partition and forget revoked ones") {
+    TableStore t(1);
+    t.set_partitioned(0, true);
+    t.upsert(0, 1, "k", "{}");
+    CHECK(t.find(0, 1, "k") != nullptr);
+    CHECK(t.find(0, 0, "k") == nullptr);
+    t.drop_partition(0, 1);
+    CHECK(t.find(0, 1, "k") == nullptr);
+    CHECK(t.bytes() == 0);
+}
+
+TEST_CASE("the sqlite sink (URL form) upserts by id and deletes on tombstones") {
+    char tmpl[] = "/tmp/meshctl-sqlite-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl));
+    std::string db = std::string(tmpl) + "/view.db";
+    std::ostringstream out;
+    auto sink = sinks::open_sink("sqlite:" + db + "?table=v", sinks::SinkContext{}, out);
+    CHECK(sink->describe() == "sqlite:" + db + "?table=v");
+    sinks::Record r;
+    r.id = "a";
+    r.value = "{\"n\":1}";
+    sink->write(r);
+    r.value = "{\"n\":2}";
+    sink->write(r);  // same id: replaces
+    r.id = "b";
+    sink->write(r);
+    CHECK(sink->flush(std::chrono::seconds(5)).written == 3);
+    r.value.reset();
+    sink->write(r);  // tombstone for b
+    sink->flush(std::chrono::seconds(5));
+    sink.reset();
+    auto rows = test::run_program({"sqlite3", db, "SELECT id || '=' || value FROM v ORDER BY id"});
+    if (rows.exit_code == 0) CHECK(rows.out == "a={\"n\":2}\n");
+    CHECK_THROWS_AS(sinks::open_sink("sqlite:" + db + "?tabel=v", sinks::SinkContext{}, out), Error);
+    std::filesystem::remove_all(tmpl);
+}
