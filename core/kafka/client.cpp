@@ -31,7 +31,9 @@ namespace {
 
 void log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf) {
     // syslog levels: 0-3 errors, 4 warning, 5-6 info, 7 debug.
-    log::Level l = level <= 3 ? log::Level::warn : level <= 4 ? log::Level::info : log::Level::debug;
+    // librdkafka retries by itself and meshctl reports the final failure clearly, so its
+    // own complaints are shown only with -v.
+    log::Level l = level <= 4 ? log::Level::info : log::Level::debug;
     if (!log::enabled(l)) return;
     log::write(l, std::string("librdkafka ") + fac + ": " + buf);
 }
