@@ -1,6 +1,8 @@
 #include "cmd/app.hpp"
 
+#include "core/catalog/store.hpp"
 #include "core/error.hpp"
+#include "core/kafka/admin.hpp"
 #include "core/sample/sample.hpp"
 #include "core/util/log.hpp"
 #include "core/util/signals.hpp"
@@ -50,6 +52,14 @@ void register_sample(CLI::App& cli, App& app) {
         std::string f = !args.format.empty() ? args.format : app.output == "yaml" ? "jsonl" : app.output;
         if (app.output == "yaml" && args.format.empty()) throw usage_error("sample does not write yaml", "use -o json or -o jsonl");
         o.format = sample::parse_format_spec(f);
+        // A data product name resolves to its topic through the catalog, read only when
+        // no topic has that name.
+        o.product_topic = [&app](const std::string& name) -> std::optional<std::string> {
+            kafka::Admin admin(app.client_settings());
+            auto snapshot = catalog::read_catalog(admin, admin.metadata(), app.settings().catalog_topic);
+            if (const auto* entry = snapshot.find(name)) return entry->descriptor.topic;
+            return std::nullopt;
+        };
         auto write = [](std::string_view bytes) {
             if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) throw io_error("cannot write to stdout");
         };
