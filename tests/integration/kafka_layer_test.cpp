@@ -126,11 +126,9 @@ TEST_CASE("group offsets: commit, read back, alter, and see the group listed") {
         for (int i = 0; i < 30; ++i) p.produce(topic, std::nullopt, "x", i % 3);
         p.flush(20'000);
     }
-    {
-        kafka::Consumer c(settings, group);
-        c.commit({{{topic, 0}, 5}, {{topic, 1}, 7}});
-        c.close();
-    }
+    // A group that no consumer ever joined: offsets are set through the admin API (a
+    // consumer that commits without joining can hang librdkafka 2.0.2's destroy).
+    CHECK(admin.alter_offsets(group, {{{topic, 0}, 5}, {{topic, 1}, 7}}).empty());
     auto committed = admin.committed_offsets(group);
     CHECK(committed[{topic, 0}] == 5);
     CHECK(committed[{topic, 1}] == 7);
