@@ -12,12 +12,14 @@ ADDR="$("$REPO/tests/fixtures/kafka" up --name bench)"
 TOPIC="bench-orders-$N"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
-if ! kcat -b "$ADDR" -L -t "$TOPIC" 2>/dev/null | grep -q "partition 0"; then
+marker="${MESHCTL_FIXTURE_STATE:-/tmp/meshctl-fixtures}/kafka-bench/$TOPIC.produced"
+if [ ! -f "$marker" ]; then
   echo "producing $N events to $TOPIC ..." >&2
-  "$REPO/tests/fixtures/kafka" tool kafka-topics --bootstrap-server "$ADDR" --create --topic "$TOPIC" \
+  "$REPO/tests/fixtures/kafka" tool kafka-topics --bootstrap-server "$ADDR" --create --if-not-exists --topic "$TOPIC" \
       --partitions 3 --replication-factor 1 >/dev/null
   python3 "$REPO/bench/gen_orders.py" "$N" > "$data/orders.jsonl"
   kcat -b "$ADDR" -P -t "$TOPIC" -X linger.ms=50 -X batch.num.messages=10000 -l "$data/orders.jsonl"
+  touch "$marker"
 fi
 export MESHCTL_CONFIG="$data/none.yaml"
 
