@@ -5,6 +5,7 @@
 #include "core/pipeline/engine.hpp"
 
 #include "core/error.hpp"
+#include "core/expr/kafka_event.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/kafka/consumer.hpp"
 #include "core/kafka/position.hpp"
@@ -193,24 +194,7 @@ void Engine::handle(rd_kafka_message_t* m) {
     Part& p = it->second;
     if (m->offset < p.next || m->offset >= p.stop) return;  // stale (before a seek) or past --until
     ++stream_read_;
-    expr::Event ev;
-    if (m->payload) ev.value = std::string_view(static_cast<const char*>(m->payload), m->len);
-    if (m->key) ev.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
-    headers_.clear();
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-        const char* name;
-        const void* val;
-        size_t size;
-        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-            headers_.push_back({name, val ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(val), size))
-                                          : std::nullopt});
-    }
-    ev.headers = headers_;
-    ev.topic = spec_.stream().topic;
-    ev.partition = m->partition;
-    ev.offset = m->offset;
-    ev.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+    expr::Event ev = expr::event_from_message(m, spec_.stream().topic, headers_);
     switch (proc_.process(ev, store_)) {
     case Verdict::written:
         for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i]->write(proc_.outputs()[i]);

@@ -1,6 +1,7 @@
 #include "core/sample/sample.hpp"
 
 #include "core/error.hpp"
+#include "core/expr/kafka_event.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/kafka/consumer.hpp"
 #include "core/kafka/position.hpp"
@@ -84,24 +85,7 @@ public:
     // True when the record passes --where (not-JSON and errors count as false).
     bool passes(const rd_kafka_message_t* m) {
         if (!filter_) return true;
-        expr::Event ev;
-        if (m->payload) ev.value = std::string_view(static_cast<const char*>(m->payload), m->len);
-        if (m->key) ev.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
-        headers_.clear();
-        rd_kafka_headers_t* hdrs = nullptr;
-        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-            const char* name;
-            const void* val;
-            size_t size;
-            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-                headers_.push_back({name, val ? std::optional<std::string_view>(std::string_view(static_cast<const char*>(val), size))
-                                              : std::nullopt});
-        }
-        ev.headers = headers_;
-        ev.topic = stats.topic;
-        ev.partition = m->partition;
-        ev.offset = m->offset;
-        ev.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+        expr::Event ev = expr::event_from_message(m, stats.topic, headers_);
         switch (evaluator_.test(*filter_, ev)) {
             case expr::Outcome::match: return true;
             case expr::Outcome::no_match: return false;
