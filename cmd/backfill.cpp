@@ -61,6 +61,10 @@ void register_undo(CLI::App* group, App& app) {
     cmd->add_flag("--execute", o->execute, "Commit (default: dry run)");
     cmd->add_flag("--allow-new-group", o->allow_new_group, "Allow creating a group that does not exist yet");
     auto* rb = cmd->add_option("--rollback-file", rollback, "Where to write the rollback of this undo");
+    cmd->footer("Examples:\n"
+                "  meshctl backfill undo ~/.local/state/meshctl/backfill/billing-20240501T100000.000Z.json\n"
+                "  meshctl backfill undo ~/.local/state/meshctl/backfill/billing-20240501T100000.000Z.json --execute\n"
+                "  meshctl backfill undo offsets.csv --group billing --execute");
     cmd->callback([&app, o, g, rb] {
         o->file = file;
         if (g->count()) o->group = group_name;
@@ -78,6 +82,8 @@ void register_status(CLI::App* group, App& app) {
     cmd->add_option("GROUP", group_name, "Consumer group")->required();
     cmd->add_flag("--watch,-w", watch, "Keep sampling every --interval until interrupted");
     cmd->add_option("--interval", interval, "Time between samples; 0 takes one sample without rates (default 3s)");
+    cmd->footer("Examples:\n  meshctl backfill status billing\n  meshctl backfill status billing --watch --interval 10s\n"
+                "  meshctl backfill status billing --interval 0 -o json");
     cmd->callback([&app] {
         auto every = interval == "0" ? std::chrono::milliseconds(0) : util::parse_duration(interval, "--interval");
         if (watch && every.count() <= 0) throw usage_error("--watch needs an --interval above 0", "e.g. --interval 5s");
@@ -98,22 +104,25 @@ void register_status(CLI::App* group, App& app) {
 
 void register_replay(CLI::App* group, App& app) {
     static backfill::ReplayOptions opts;
-    static std::string where, checkpoint, consumer_group;
+    static std::string where, checkpoint, consumer_group, dead_letter;
     auto* o = &opts;
     auto* cmd = group->add_subcommand("replay", "Replay a bounded window of a stream into a sink, resumably");
     cmd->add_option("STREAM", o->stream, "Topic to replay")->required();
-    cmd->add_option("--into", o->sink, "Sink: - (stdout), file:PATH.jsonl or kafka:TOPIC")->required();
+    cmd->add_option("--into", o->sink, "Sink: -, file:PATH.jsonl, kafka:TOPIC, sqlite:PATH.db[?table=NAME], elasticsearch+http(s)://HOST:PORT/INDEX")->required();
     cmd->add_option("--from", o->from, "Start: beginning, offset:N, -N, an ISO-8601 time, @EPOCH_MS or -1h (default beginning)");
     cmd->add_option("--until", o->until, "End (exclusive): end, offset:N, a time, ... (default: the end when the replay starts)");
     auto* w = cmd->add_option("--where", where, "Only records matching this expression");
     auto* g = cmd->add_option("--group", consumer_group, "Checkpoint in this consumer group's offsets (resumes from them)");
     auto* c = cmd->add_option("--checkpoint", checkpoint, "Checkpoint in this file (resumes from it)");
     cmd->add_option("--partition", o->partitions, "Only these partitions (repeatable)");
-    cmd->footer("Exit codes: 0 done, 1 failed, 2 bad usage, 3 stream not found, 130/143 interrupted (progress committed).\n"
+    auto* d = cmd->add_option("--dead-letter", dead_letter, "Sink for records the sink rejects or --where cannot evaluate (same forms as --into)");
+    cmd->footer("Exit codes: 0 done, 1 failed, 2 bad usage, 3 stream not found, 5 done but some records were rejected or\n"
+                "unreadable (dead-lettered or listed on stderr), 130/143 interrupted (progress committed).\n"
                 "Examples:\n  meshctl backfill replay orders --into file:orders.jsonl --from 2024-05-01 --until 2024-05-02 "
                 "--checkpoint orders.ckpt\n  meshctl backfill replay orders --into kafka:orders-v2 --group replay-orders-v2");
-    cmd->callback([&app, o, w, g, c] {
+    cmd->callback([&app, o, w, g, c, d] {
         if (w->count()) o->where = where;
+        if (d->count()) o->dead_letter = dead_letter;
         if (g->count()) o->group = consumer_group;
         if (c->count()) o->checkpoint_file = checkpoint;
         if (g->count() && c->count()) throw usage_error("--group and --checkpoint are alternatives", "choose one place to checkpoint");
@@ -131,6 +140,13 @@ void register_replay(CLI::App* group, App& app) {
             e.signal = summary.interrupted_by;
             throw e;
         }
+        if (auto bad = summary.records_rejected + summary.records_unreadable; bad > 0)
+            throw Error(ErrorKind::dead_letter,
+                        std::to_string(bad) + " records were not written (" + std::to_string(summary.records_rejected) +
+                            " rejected by the sink, " + std::to_string(summary.records_unreadable) + " unreadable by --where); first: " +
+                            summary.first_problem,
+                        summary.dead_letter.empty() ? "add --dead-letter file:PATH.jsonl to keep them"
+                                                    : "they are in " + summary.dead_letter);
     });
 }
 

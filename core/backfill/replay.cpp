@@ -150,6 +150,23 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
 
     sinks::SinkContext sink_context{settings};
     auto sink = sinks::open_sink(o.sink, sink_context, stdout_stream);
+    std::unique_ptr<sinks::Sink> dead;
+    if (o.dead_letter) {
+        if (*o.dead_letter == o.sink) throw usage_error("--dead-letter must differ from --into", "e.g. --dead-letter file:rejected.jsonl");
+        dead = sinks::open_sink(*o.dead_letter, sink_context, stdout_stream);
+        s.dead_letter = *o.dead_letter;
+    }
+    // Unreadable and rejected records: counted, kept in the dead-letter sink when there is one.
+    auto problem = [&](const sinks::Record& origin, const std::string& reason) {
+        std::string where_from = origin.topic + "[" + std::to_string(origin.partition) + "]@" + std::to_string(origin.offset);
+        if (s.first_problem.empty()) s.first_problem = where_from + ": " + reason;
+        if (dead) {
+            dead->write(sinks::dead_letter_record(origin, reason));
+            ++s.records_dead_lettered;
+        } else if (s.records_rejected + s.records_unreadable <= 10) {
+            log::warn(where_from + " not written: " + reason);
+        }
+    };
     std::optional<kafka::Consumer> consumer;
     consumer.emplace(settings, o.group, std::vector<std::pair<std::string, std::string>>{{"enable.partition.eof", "true"}});
     if (!assign.empty()) consumer->assign(assign);
@@ -158,9 +175,18 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
     auto checkpoint_now = [&]() {
         auto fr = sink->flush(settings.timeout);
         s.records_written += fr.written;
-        s.records_rejected += fr.rejected.size();
-        for (const auto& rej : fr.rejected)
-            log::warn("sink " + sink->describe() + " refused " + rej.record.id + ": " + rej.reason);
+        for (const auto& rej : fr.rejected) {
+            ++s.records_rejected;
+            problem(rej.record, sink->describe() + " rejected it: " + rej.reason);
+        }
+        // The dead letters must be durable before the offsets that skip them are committed.
+        if (dead) {
+            auto dr = dead->flush(settings.timeout);
+            if (!dr.rejected.empty())
+                throw remote_error("the dead-letter sink " + dead->describe() + " rejected " + std::to_string(dr.rejected.size()) +
+                                   " records: " + dr.rejected.front().reason,
+                                   "nothing was committed past them; fix the dead-letter destination and run again");
+        }
         std::map<kafka::TopicPartition, std::int64_t> commit;
         std::map<int, std::int64_t> changed;
         for (const auto& [p, r] : ranges) {
@@ -207,16 +233,7 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
                 if (m->offset() < r.end) {
                     ++s.records_read;
                     bool keep = true;
-                    if (where) {
-                        headers.clear();
-                        for (const auto& [name, value] : m->headers()) headers.push_back({name, value});
-                        expr::Event ev{m->value(), m->key(), headers, m->topic(), m->partition(), m->offset(), m->timestamp()};
-                        auto outcome = evaluator.test(*where, ev);
-                        keep = outcome == expr::Outcome::match;
-                        if (outcome == expr::Outcome::no_match) ++s.records_filtered;
-                        else if (!keep) ++s.records_unreadable;
-                    }
-                    if (keep) {
+                    auto fill = [&] {
                         rec.topic = o.stream;
                         rec.partition = m->partition();
                         rec.offset = m->offset();
@@ -226,6 +243,23 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
                         auto v = m->value();
                         rec.key = k ? std::optional<std::string>(std::string(*k)) : std::nullopt;
                         rec.value = v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+                    };
+                    if (where) {
+                        headers.clear();
+                        for (const auto& [name, value] : m->headers()) headers.push_back({name, value});
+                        expr::Event ev{m->value(), m->key(), headers, m->topic(), m->partition(), m->offset(), m->timestamp()};
+                        auto outcome = evaluator.test(*where, ev);
+                        keep = outcome == expr::Outcome::match;
+                        if (outcome == expr::Outcome::no_match) ++s.records_filtered;
+                        else if (!keep) {
+                            ++s.records_unreadable;
+                            fill();
+                            problem(rec, outcome == expr::Outcome::not_json ? "--where: the value is not JSON"
+                                                                             : "--where could not be evaluated on this record");
+                        }
+                    }
+                    if (keep) {
+                        fill();
                         sink->write(rec);
                     }
                 }
@@ -251,7 +285,9 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
     checkpoint_now();
     consumer->close();
     for (const auto& [p, r] : ranges) s.committed[p] = r.next;
-    s.status = s.interrupted_by ? "interrupted" : "completed";
+    s.status = s.interrupted_by                                   ? "interrupted"
+               : s.records_rejected + s.records_unreadable > 0 ? "completed_with_dead_letters"
+                                                               : "completed";
     s.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     return s;
 }
@@ -275,6 +311,9 @@ nlohmann::json ReplaySummary::to_json() const {
             {"records_filtered", records_filtered},
             {"records_unreadable", records_unreadable},
             {"records_rejected", records_rejected},
+            {"records_dead_lettered", records_dead_lettered},
+            {"dead_letter", dead_letter.empty() ? nlohmann::json() : nlohmann::json(dead_letter)},
+            {"first_problem", first_problem.empty() ? nlohmann::json() : nlohmann::json(first_problem)},
             {"partitions", parts},
             {"duration_ms", duration_ms},
             {"records_per_second", secs > 0 ? static_cast<std::int64_t>(static_cast<double>(records_read) / secs) : 0},
@@ -285,6 +324,7 @@ void ReplaySummary::to_text(std::ostream& out, const output::TextStyle&) const {
     out << "replay " << status << ": stream=" << stream << " sink=" << sink << " records_read=" << records_read
         << " records_written=" << records_written << " records_filtered=" << records_filtered
         << " records_unreadable=" << records_unreadable << " records_rejected=" << records_rejected
+        << " records_dead_lettered=" << records_dead_lettered
         << " records_planned=" << records_planned << " partitions=" << ranges.size() << " duration_ms=" << duration_ms
         << " resumed=" << (resumed ? "true" : "false") << " checkpoint=\"" << checkpoint << "\"\n";
 }

@@ -25,6 +25,7 @@ struct ReplayOptions {
     std::optional<std::string> group;                      // checkpoint in this group's offsets
     std::optional<std::filesystem::path> checkpoint_file;  // or in this file
     std::vector<int> partitions;                           // empty = all
+    std::optional<std::string> dead_letter;                // sink URL for rejected and unreadable records
     std::chrono::milliseconds commit_interval{2000};       // flush + checkpoint at most this often
 };
 
@@ -32,9 +33,12 @@ struct ReplayOptions {
 class ReplaySummary : public output::Result {
 public:
     std::string stream, sink, checkpoint;  // checkpoint: "group NAME", "file PATH" or "none"
-    std::string status;                    // completed, interrupted
+    std::string status;                    // completed, completed_with_dead_letters, interrupted
+    std::string dead_letter;               // dead-letter sink URL, empty when none
     bool resumed = false;
     std::uint64_t records_read = 0, records_written = 0, records_filtered = 0, records_unreadable = 0, records_rejected = 0;
+    std::uint64_t records_dead_lettered = 0;  // unreadable + rejected records written to the dead-letter sink
+    std::string first_problem;                // origin and reason of the first unreadable or rejected record
     std::int64_t records_planned = 0;  // sum over partitions of end - start
     std::size_t partitions = 0;
     std::int64_t duration_ms = 0;
@@ -49,6 +53,8 @@ public:
 /// Runs the replay; `stdout_stream` receives records for the `-` sink. Throws
 /// not_found_error (stream), usage_error (positions, --where), remote/io errors (sink, broker);
 /// an interruption returns normally with interrupted_by set, after flushing and checkpointing.
+/// Records the sink rejects and records --where cannot evaluate are counted, written to the
+/// dead-letter sink when one is given, and checkpointed past (the caller exits 5).
 ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions& options, std::ostream& stdout_stream,
                      std::int64_t now_ms);
 

@@ -323,27 +323,14 @@ bool Processor::table_value(std::size_t table, std::string_view value, std::stri
 }
 
 sinks::Record dead_letter_record(const expr::Event& e, std::string_view reason) {
-    sinks::Record r;
-    r.id = sinks::default_record_id(e.topic, e.partition, e.offset);
-    r.topic.assign(e.topic);
-    r.partition = e.partition;
-    r.offset = e.offset;
-    r.timestamp_ms = e.timestamp_ms;
-    if (e.key) r.key.emplace(*e.key);
-    std::string v = "{\"reason\":";
-    expr::append_json(expr::Value::string_view(reason), v);
-    v += ",\"topic\":";
-    expr::append_json(expr::Value::string_view(e.topic), v);
-    v += ",\"partition\":" + std::to_string(e.partition) + ",\"offset\":" + std::to_string(e.offset) +
-         ",\"timestamp\":" + std::to_string(e.timestamp_ms) + ",\"key\":";
-    if (e.key) expr::append_json(expr::Value::string_view(*e.key), v);
-    else v += "null";
-    v += ",\"value\":";
-    if (e.value) expr::append_json(expr::Value::string_view(*e.value), v);
-    else v += "null";
-    v += "}";
-    r.value = std::move(v);
-    return r;
+    sinks::Record origin;
+    origin.topic.assign(e.topic);
+    origin.partition = e.partition;
+    origin.offset = e.offset;
+    origin.timestamp_ms = e.timestamp_ms;
+    if (e.key) origin.key.emplace(*e.key);
+    if (e.value) origin.value.emplace(*e.value);
+    return sinks::dead_letter_record(origin, reason);
 }
 
 }  // namespace meshctl::pipeline

@@ -80,4 +80,9 @@ std::string default_record_id(std::string_view topic, std::int32_t partition, st
 /// with the value inlined when it is JSON and as a string otherwise.
 void append_json_line(const Record& record, std::string& out);
 
+/// The record written to a dead-letter destination for `origin`: same id, key and origin,
+/// value {"reason","topic","partition","offset","timestamp","key","value"} with the original
+/// key and value as strings.
+Record dead_letter_record(const Record& origin, std::string_view reason);
+
 }  // namespace meshctl::sinks

@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace meshctl;
@@ -100,6 +101,47 @@ TEST_CASE("--where filters, --until bounds, and a group checkpoint is committed 
     CHECK(lines_of(out).size() == 15);
     auto committed = kafka::Admin(f.settings).committed_offsets(group);
     for (int p = 0; p < 3; ++p) CHECK(committed[{f.topic, p}] == 20);
+}
+
+TEST_CASE("records --where cannot evaluate are dead-lettered with their origin, and the run exits 5") {
+    Fixture f;
+    test::TempDir dir;
+    auto out = dir.path() / "out.jsonl";
+    auto dead = dir.path() / "dead.jsonl";
+    // Integer division by zero is an evaluation error for i == 5: one record per partition.
+    std::string where = "value.amount / (value.i - 5) >= 1";
+
+    auto without = run_meshctl(f.args({"backfill", "replay", f.topic, "--into", "file:" + out.string(), "--where", where}));
+    CHECK(without.exit_code == 5);
+    CHECK(without.err.find("3 records were not written") != std::string::npos);
+    CHECK(without.err.find("--dead-letter") != std::string::npos);
+
+    std::filesystem::remove(out);
+    std::string group = "bf-replay-dead-" + test::random_suffix();
+    auto r = run_meshctl(f.args({"backfill", "replay", f.topic, "--into", "file:" + out.string(), "--where", where,
+                                 "--dead-letter", "file:" + dead.string(), "--group", group, "-o", "json"}));
+    INFO(r.err);
+    CHECK(r.exit_code == 5);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["status"] == "completed_with_dead_letters");
+    CHECK(j["records_unreadable"] == 3);
+    CHECK(j["records_dead_lettered"] == 3);
+    CHECK(j["records_written"] == 72);  // i in 6..29 on each of 3 partitions
+    auto dl = lines_of(dead);
+    REQUIRE(dl.size() == 3);
+    std::set<int> partitions;
+    for (const auto& line : dl) {
+        auto d = nlohmann::json::parse(line);
+        const auto& v = d["value"];  // the file sink inlines JSON values
+        CHECK(v["offset"] == 5);
+        CHECK(v["reason"].get<std::string>().find("--where") != std::string::npos);
+        CHECK(nlohmann::json::parse(v["value"].get<std::string>())["i"] == 5);
+        partitions.insert(v["partition"].get<int>());
+    }
+    CHECK(partitions.size() == 3);
+    // The dead letters are kept, so the checkpoint moves past them.
+    auto committed = kafka::Admin(f.settings).committed_offsets(group);
+    for (int p = 0; p < 3; ++p) CHECK(committed[{f.topic, p}] == 30);
 }
 
 TEST_CASE("a replay to stdout keeps stdout for records and puts the summary on stderr") {
