@@ -56,7 +56,8 @@ private:
     void dead_letter(const expr::Event& ev, const std::string& reason);  // table records, sink rejects
     void write_dead(const expr::Event& ev, const std::string& reason);   // already counted by the processor
     void snapshot(bool final);
-    bool caught_up() const;
+    bool caught_up();
+    bool others_caught_up();
 
     const PipelineSpec& spec_;
     const RunOptions& opts_;
@@ -81,6 +82,9 @@ private:
     std::chrono::milliseconds backoff_{500};
     std::vector<expr::Header> headers_;
     RunStats stats_;
+    std::unique_ptr<kafka::Admin> admin_;               // reads the group's commits for partitions held by others
+    Clock::time_point last_group_check_{};
+    bool waiting_logged_ = false;
 };
 
 void Engine::prepare_positions() {
@@ -273,11 +277,47 @@ void Engine::sink_failed(const Error& e) {
     last_flush_ = Clock::now();
 }
 
-bool Engine::caught_up() const {
+bool Engine::caught_up() {
     if (!opts_.until || !assigned_once_) return false;
     for (const auto& [part, p] : parts_)
         if (p.next < p.stop) return false;
-    return true;
+    return others_caught_up();
+}
+
+// "Caught up" is a property of the group, not of this member: partitions held by another
+// member (possibly a crashed one whose session has not expired yet) count only once the
+// group's committed offsets reach their stop offsets. Otherwise a restart right after a
+// crash would stop having processed only its own share; by waiting, it keeps polling and
+// takes the crashed member's partitions over at the next rebalance.
+bool Engine::others_caught_up() {
+    std::vector<std::int32_t> others;
+    for (const auto& [part, stop] : stop_)
+        if (!parts_.count(part)) others.push_back(part);
+    if (others.empty()) return true;
+    auto now = Clock::now();
+    if (now - last_group_check_ < std::chrono::seconds(1)) return false;
+    last_group_check_ = now;
+    std::map<kafka::TopicPartition, std::int64_t> committed;
+    try {
+        if (!admin_) admin_ = std::make_unique<kafka::Admin>(ctx_.kafka);
+        committed = admin_->committed_offsets(stats_.group);
+    } catch (const Error& e) {
+        log::debug(std::string("reading the group's committed offsets: ") + e.what());
+        return false;
+    }
+    std::string waiting;
+    for (auto part : others) {
+        auto it = committed.find({spec_.stream().topic, part});
+        std::int64_t start = it != committed.end() && it->second >= 0 ? it->second : from_[part];
+        if (start < stop_[part]) waiting += (waiting.empty() ? "" : ",") + std::to_string(part);
+    }
+    if (waiting.empty()) return true;
+    if (!waiting_logged_) {
+        log::info("own partitions caught up; waiting for partitions [" + waiting + "] held by other members of group " +
+                  stats_.group + " (a crashed member's partitions move here when its session times out)");
+        waiting_logged_ = true;
+    }
+    return false;
 }
 
 void Engine::snapshot(bool final) {
