@@ -53,6 +53,9 @@ void register_discover(CLI::App& cli, App& app);
 void register_describe(CLI::App& cli, App& app);
 void register_backfill(CLI::App& cli, App& app);
 void register_pipeline(CLI::App& cli, App& app);
+void register_schema(CLI::App& cli, App& app);
+/// Adds `schema infer` and `schema diff` to the `schema` group (cmd/schema_observe.cpp).
+void add_schema_observe(CLI::App& schema, App& app);
 
 /// The command tree of `app` as data (for completions and man pages).
 completion::CommandNode describe_cli(const CLI::App& app);

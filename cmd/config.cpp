@@ -9,17 +9,18 @@ void register_config(CLI::App& cli, App& app) {
     require_command(group);
     auto path = [&app] { return config::resolve_config_path(app.global, app.env); };
 
-    group->add_subcommand("view", "Show the config file, secrets as ***")->callback([&app, path] {
-        app.emit(config::view_config(path()));
-    });
-    group->add_subcommand("get-contexts", "List contexts; * marks the current one")->callback([&app, path] {
-        app.emit(config::list_contexts(path()));
-    });
+    auto* view = group->add_subcommand("view", "Show the config file, secrets as ***");
+    view->footer("Examples:\n  meshctl config view\n  meshctl --config ./staging.yaml config view -o json");
+    view->callback([&app, path] { app.emit(config::view_config(path())); });
+    auto* list = group->add_subcommand("get-contexts", "List contexts; * marks the current one");
+    list->footer("Examples:\n  meshctl config get-contexts\n  meshctl config get-contexts -o json");
+    list->callback([&app, path] { app.emit(config::list_contexts(path())); });
 
     auto* use = group->add_subcommand("use-context", "Make a context current");
     static std::string use_name_storage;  // CLI11 binds by reference
     auto* use_name = &use_name_storage;
     use->add_option("NAME", *use_name, "Context name")->required();
+    use->footer("Examples:\n  meshctl config use-context prod\n  meshctl config use-context dev");
     use->callback([&app, path, use_name] { app.emit(config::use_context(path(), *use_name)); });
 
     auto* set = group->add_subcommand("set-context", "Create or update a context");

@@ -44,10 +44,12 @@ void register_dev(CLI::App& cli, App& app) {
         throw e;
     });
 
-    group->add_subcommand("status", "Show whether the playground runs, and where")->callback([&app] {
-        app.emit(dev::status());
-    });
-    group->add_subcommand("down", "Stop the background playground")->callback([&app] { app.emit(dev::stop()); });
+    auto* status = group->add_subcommand("status", "Show whether the playground runs, and where");
+    status->footer("Examples:\n  meshctl dev status\n  meshctl dev status -o json");
+    status->callback([&app] { app.emit(dev::status()); });
+    auto* down = group->add_subcommand("down", "Stop the background playground");
+    down->footer("Examples:\n  meshctl dev down");
+    down->callback([&app] { app.emit(dev::stop()); });
 }
 
 }  // namespace meshctl::cmd

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
     meshctl::cmd::register_dev(cli, app);
     meshctl::cmd::register_discover(cli, app);
     meshctl::cmd::register_describe(cli, app);
+    meshctl::cmd::register_schema(cli, app);
     meshctl::cmd::register_sample(cli, app);
     meshctl::cmd::register_product(cli, app);
     meshctl::cmd::register_config(cli, app);

@@ -41,9 +41,24 @@ sinks::SinkContext sink_context(App& app) {
         config::GlobalOptions g = app.global;
         g.context = name;
         g.bootstrap.reset();
-        return kafka::ClientSettings::from(config::resolve_settings(g, app.env));
+        // MESHCTL_BOOTSTRAP names the run's own cluster, like -b: it must not send a sink
+        // meant for context NAME to the run's cluster instead.
+        config::Getenv env = [&app](std::string_view var) -> std::optional<std::string> {
+            if (var == "MESHCTL_BOOTSTRAP") return std::nullopt;
+            return app.env(var);
+        };
+        return kafka::ClientSettings::from(config::resolve_settings(g, env));
     };
     return ctx;
+}
+
+// The same flags mean the same policy for `run` and for `explain`.
+pipeline::FlushPolicy flush_policy(const PipelineArgs& a) {
+    if (a.flush_every == 0) throw usage_error("--flush-every must be at least 1");
+    pipeline::FlushPolicy f;
+    f.records = a.flush_every;
+    if (!a.flush_interval.empty()) f.interval = util::parse_duration(a.flush_interval, "--flush-interval");
+    return f;
 }
 
 void run_command(App& app, PipelineArgs& a, CLI::App* sub) {
@@ -52,9 +67,9 @@ void run_command(App& app, PipelineArgs& a, CLI::App* sub) {
     if (sub->get_option("--from")->count()) o.from = a.from;
     if (sub->get_option("--until")->count()) o.until = a.until;
     if (!a.group.empty()) o.group = a.group;
-    if (a.flush_every == 0) throw usage_error("--flush-every must be at least 1");
-    o.flush_records = a.flush_every;
-    if (!a.flush_interval.empty()) o.flush_interval = util::parse_duration(a.flush_interval, "--flush-interval");
+    auto flush = flush_policy(a);
+    o.flush_records = flush.records;
+    o.flush_interval = flush.interval;
     if (!a.stats_interval.empty()) {
         o.stats_interval = util::parse_duration(a.stats_interval, "--stats-interval");
         o.on_stats = [](const pipeline::RunStats& s) { std::cerr << s.to_json().dump() << "\n" << std::flush; };
@@ -93,6 +108,8 @@ void register_pipeline(CLI::App& cli, App& app) {
 
     auto* validate = group->add_subcommand("validate", "Check a pipeline file and its expressions (no network)");
     validate->add_option("FILE", a->file, "Pipeline YAML file")->required();
+    validate->footer("Examples:\n  meshctl pipeline validate examples/pipelines/platinum-orders.yaml\n"
+                     "  meshctl pipeline validate orders.yaml -o json");
     validate->callback([&app, a] {
         Validated v;
         v.spec = pipeline::load_pipeline(a->file);
@@ -103,17 +120,24 @@ void register_pipeline(CLI::App& cli, App& app) {
     explain->add_option("FILE", a->file, "Pipeline YAML file")->required();
     explain->add_option("--group", a->group, "Consumer group (default: the file's group or meshctl-pipeline-NAME)");
     explain->add_option("--from", a->from, "Explain a run started with --from POS");
+    explain->add_option("--flush-interval", a->flush_interval, "Explain a run with this --flush-interval (default 1s)");
+    explain->add_option("--flush-every", a->flush_every, "Explain a run with this --flush-every (default 50000)");
+    explain->footer("Examples:\n  meshctl pipeline explain examples/pipelines/platinum-orders.yaml\n"
+                    "  meshctl pipeline explain orders.yaml --from -1h --group orders-enricher\n"
+                    "  meshctl pipeline explain examples/pipelines/paid-orders.yaml --flush-interval 5s -o json");
     explain->callback([&app, a, explain] {
         auto spec = pipeline::load_pipeline(a->file);
         std::optional<std::string> g, f;
         if (!a->group.empty()) g = a->group;
         if (explain->get_option("--from")->count()) f = a->from;
-        app.emit(pipeline::explain_pipeline(spec, app.client_settings(), g, f));
+        app.emit(pipeline::explain_pipeline(spec, app.client_settings(), g, f, flush_policy(*a)));
     });
 
     auto* preview = group->add_subcommand("preview", "Run on the last N events and print what the sinks would receive");
     preview->add_option("FILE", a->file, "Pipeline YAML file")->required();
     preview->add_option("-n,--count", a->count, "Number of stream events (default 10)");
+    preview->footer("Examples:\n  meshctl pipeline preview examples/pipelines/platinum-orders.yaml\n"
+                    "  meshctl pipeline preview orders.yaml -n 50 -o jsonl");
     preview->callback([&app, a] {
         auto spec = pipeline::load_pipeline(a->file);
         auto result = pipeline::preview_pipeline(spec, a->count, app.client_settings());

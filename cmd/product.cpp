@@ -26,11 +26,12 @@ void register_product(CLI::App& cli, App& app) {
     auto* name = &retire_storage;
     auto* retire = group->add_subcommand("retire", "Remove a product from the catalog (writes a tombstone)");
     retire->add_option("NAME", *name, "Product name")->required();
+    retire->footer("Examples:\n  meshctl product retire legacy-orders\n  meshctl --context prod product retire legacy-orders");
     retire->callback([&app, name] { app.emit(catalog::retire(app.client_settings(), app.settings().catalog_topic, *name)); });
 
-    group->add_subcommand("list", "List the products in the catalog")->callback([&app] {
-        app.emit(catalog::list_products(app.client_settings(), app.settings().catalog_topic));
-    });
+    auto* list = group->add_subcommand("list", "List the products in the catalog");
+    list->footer("Examples:\n  meshctl product list\n  meshctl product list -o json");
+    list->callback([&app] { app.emit(catalog::list_products(app.client_settings(), app.settings().catalog_topic)); });
 }
 
 }  // namespace meshctl::cmd

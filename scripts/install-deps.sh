@@ -19,12 +19,14 @@ done
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 
-# Build and runtime libraries, all from Debian 12.
+# Build and runtime libraries, all from Debian 12 (clang and its compiler-rt, which holds
+# libFuzzer, for scripts/fuzz.sh).
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   librdkafka-dev libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev
-  doctest-dev libsimdjson-dev libre2-dev libsqlite3-dev
-  kcat scdoc bc time sqlite3
+  doctest-dev libsimdjson-dev libre2-dev libsqlite3-dev libavro-dev
+  kcat scdoc groff-base bc time sqlite3
+  clang libclang-rt-14-dev
 )
 
 installed() {

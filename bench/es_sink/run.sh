@@ -24,7 +24,7 @@ ninja -C "$BUILD" -j2 meshctl_core >/dev/null
 # The driver is built here, against the same core library meshctl links (no CMake target:
 # it is a measuring tool, not part of the product).
 c++ -O2 -std=c++20 -I"$ROOT" "$ROOT/bench/es_sink/driver.cpp" "$BUILD/libmeshctl_core.a" \
-  $(pkg-config --libs rdkafka yaml-cpp libcurl re2 sqlite3) -lsimdjson -lpthread -o "$WORK/driver"
+  $(pkg-config --libs rdkafka yaml-cpp libcurl re2 sqlite3 avro-c) -lsimdjson -lpthread -o "$WORK/driver"
 
 ES="$(MESHCTL_OPENSEARCH_HEAP_OPTS="${MESHCTL_OPENSEARCH_HEAP_OPTS:--Xms1g -Xmx1g}" "$ROOT/tests/fixtures/opensearch" --name bench up)"
 case "$ES" in http://127.0.0.1:*) ;; *) echo "not a loopback node: $ES" >&2; exit 1 ;; esac

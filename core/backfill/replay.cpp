@@ -212,6 +212,9 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
     sinks::Record rec;
     auto started = std::chrono::steady_clock::now();
     auto last_commit = started;
+    // A bounded read gets records or end-of-partition events while the cluster answers;
+    // neither for a whole timeout means it is gone: fail rather than wait forever.
+    auto last_progress = started;
     std::size_t open = assign.size();
     while (open > 0 && !util::interrupted()) {
         auto m = consumer->poll(200);
@@ -270,9 +273,13 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
                 }
             }
         }
+        if (m && (!m->is_error() || m->is_partition_eof())) last_progress = std::chrono::steady_clock::now();
+        else if (now - last_progress > settings.timeout)
+            consumer->client().fail(RD_KAFKA_RESP_ERR__TIMED_OUT, "read", "topic \"" + o.stream + "\"");
         if (now - last_commit >= o.commit_interval) {
             checkpoint_now();
             last_commit = now;
+            last_progress = std::max(last_progress, std::chrono::steady_clock::now());
         }
         if (progress.active()) {
             std::int64_t done = 0;

@@ -159,6 +159,12 @@ std::vector<std::string> schema_fields(const Descriptor& d) {
     return out;
 }
 
+std::vector<std::string> json_schema_fields(const nlohmann::ordered_json& schema) {
+    std::vector<std::string> out;
+    collect_fields(schema, "", out, 0);
+    return out;
+}
+
 std::vector<std::pair<std::string, std::string>> schema_summary(const Descriptor& d) {
     std::vector<std::pair<std::string, std::string>> out;
     if (d.schema.source != SchemaRef::Source::inline_schema) return out;

@@ -82,6 +82,8 @@ Descriptor from_json(const nlohmann::ordered_json& j);
 
 /// Field paths declared by an inline JSON Schema (`id`, `items.sku`), in schema order.
 std::vector<std::string> schema_fields(const Descriptor& d);
+/// Field paths declared by any JSON Schema (e.g. a registered schema converted to JSON Schema).
+std::vector<std::string> json_schema_fields(const nlohmann::ordered_json& schema);
 /// Top-level fields of an inline JSON Schema with their declared type ("string", "integer|null").
 std::vector<std::pair<std::string, std::string>> schema_summary(const Descriptor& d);
 

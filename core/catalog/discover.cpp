@@ -1,4 +1,5 @@
 #include "core/catalog/discover.hpp"
+#include "core/catalog/registry_fields.hpp"
 
 #include "core/catalog/store.hpp"
 #include "core/config/config_file.hpp"
@@ -94,6 +95,8 @@ ContextAnswer search_one(const ContextTarget& target, const Query& q) {
     std::vector<const Descriptor*> products;
     for (const auto& [name, e] : snap.entries) products.push_back(&e.descriptor);
     auto entries = merge_entries(products, md.topic_names(), q.include_internal);
+    // Registered schemas are searched too; their fields are fetched only when a search needs them.
+    if (target.full) attach_registry(entries, *target.full, q.field.has_value() || !q.terms.empty());
     auto ranked = rank(entries, q);
 
     ContextAnswer answer;
@@ -124,7 +127,7 @@ ContextAnswer search_one(const ContextTarget& target, const Query& q) {
             h.kind = to_string(e.descriptor->kind);
             h.schema_source = schema_source_label(e.descriptor->schema);
         } else {
-            h.schema_source = "none";
+            h.schema_source = e.registry_subject.empty() ? "none" : "registry:" + e.registry_subject;
         }
         auto it = stats.find(e.topic);
         if (!e.topic_exists || it == stats.end()) {
@@ -211,7 +214,7 @@ DiscoverResult discover(const std::vector<ContextTarget>& targets, const Query& 
 }
 
 ContextTarget current_target(const config::Settings& settings) {
-    return {settings.context_name, kafka::ClientSettings::from(settings), settings.catalog_topic};
+    return {settings.context_name, kafka::ClientSettings::from(settings), settings.catalog_topic, settings};
 }
 
 std::vector<ContextTarget> all_context_targets(const config::GlobalOptions& options, const config::Getenv& env) {

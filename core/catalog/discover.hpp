@@ -19,6 +19,7 @@ struct ContextTarget {
     std::string label;  // context name (empty when no context applies)
     kafka::ClientSettings settings;
     std::string catalog_topic;
+    std::optional<config::Settings> full;  // the context's settings (its schema registry), when known
 };
 
 /// One search hit.

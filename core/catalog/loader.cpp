@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -19,6 +20,35 @@ namespace {
 const std::vector<std::string> known_keys = {"name", "domain", "owner", "description", "topic", "key", "kind",
                                              "schema", "tags", "classification", "history", "history_window",
                                              "freshness_sla", "examples"};
+
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned char lo = 0x80, hi = 0xBF;  // the range allowed for the second byte
+        if (c >= 0xC2 && c <= 0xDF) len = 2;
+        else if (c == 0xE0) len = 3, lo = 0xA0;
+        else if (c == 0xED) len = 3, hi = 0x9F;
+        else if (c >= 0xE1 && c <= 0xEF) len = 3;
+        else if (c == 0xF0) len = 4, lo = 0x90;
+        else if (c == 0xF4) len = 4, hi = 0x8F;
+        else if (c >= 0xF1 && c <= 0xF3) len = 4;
+        else return false;
+        if (s.size() - i < len) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            auto b = static_cast<unsigned char>(s[i + k]);
+            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
+        }
+        i += len;
+    }
+    return true;
+}
 
 // Carries the file name so each check can point at the offending node.
 struct Reader {
@@ -34,6 +64,12 @@ struct Reader {
     }
     std::string text(const YAML::Node& node, const std::string& key) const {
         if (!node.IsScalar()) fail(node, "\"" + key + "\" must be a string, not " + shape(node));
+        return utf8(node);
+    }
+    // Descriptors are published as JSON, which only holds UTF-8: refuse other bytes here,
+    // with their place, rather than fail when publishing.
+    const std::string& utf8(const YAML::Node& node) const {
+        if (!valid_utf8(node.Scalar())) fail(node, "text is not valid UTF-8 (save the file as UTF-8)");
         return node.Scalar();
     }
     std::string nonempty(const YAML::Node& node, const std::string& key) const {
@@ -83,7 +119,7 @@ nlohmann::ordered_json to_json_value(const Reader& r, const YAML::Node& node) {
         return j;
     }
     if (node.IsNull()) return nullptr;
-    const std::string& s = node.Scalar();
+    const std::string& s = r.utf8(node);
     if (node.Tag() == "!") return s;
     if (s == "true" || s == "false") return s == "true";
     if (s == "null" || s == "~") return nullptr;
@@ -92,7 +128,8 @@ nlohmann::ordered_json to_json_value(const Reader& r, const YAML::Node& node) {
     try {
         std::size_t pos = 0;
         double d = std::stod(s, &pos);
-        if (pos == s.size()) return d;
+        // JSON has no NaN or infinity: such text stays a string rather than turning into null.
+        if (pos == s.size() && std::isfinite(d)) return d;
     } catch (const std::exception&) {
     }
     return s;

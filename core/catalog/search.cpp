@@ -36,15 +36,20 @@ bool has_word(const std::string& text, const std::string& word) {
     return false;
 }
 
-bool field_matches(const Descriptor& d, const std::string& wanted) {
-    std::string w = util::lower(wanted);
-    for (const auto& f : schema_fields(d)) {
+bool field_in(const std::vector<std::string>& fields, const std::string& w) {
+    for (const auto& f : fields) {
         std::string lf = util::lower(f);
         if (lf == w) return true;
         auto dot = lf.rfind('.');
         if (dot != std::string::npos && lf.substr(dot + 1) == w) return true;
     }
     return false;
+}
+
+// A field of the declared schema (catalog) or of the registered one (registry).
+bool field_matches(const SearchEntry& e, const std::string& wanted) {
+    std::string w = util::lower(wanted);
+    return (e.descriptor && field_in(schema_fields(*e.descriptor), w)) || field_in(e.registry_fields, w);
 }
 
 }  // namespace
@@ -58,19 +63,20 @@ int score_term(const SearchEntry& e, const std::string& raw) {
     if (topic == term) return 90;
     if (name.rfind(term, 0) == 0 || topic.rfind(term, 0) == 0) return 80;
     if (name.find(term) != std::string::npos || topic.find(term) != std::string::npos) return 50;
-    if (!e.descriptor) return -1;
+    if (!e.descriptor) return field_matches(e, term) ? 40 : -1;
     const Descriptor& d = *e.descriptor;
     for (const auto& t : d.tags)
         if (util::lower(t) == term) return 40;
     if (util::lower(d.owner.team) == term || util::lower(d.domain) == term) return 40;
     if (!d.owner.contact.empty() && util::lower(d.owner.contact).find(term) != std::string::npos) return 40;
-    if (field_matches(d, term)) return 40;
+    if (field_matches(e, term)) return 40;
     if (has_word(d.description, term)) return 20;
     return -1;
 }
 
 int score(const SearchEntry& e, const Query& q) {
-    if (q.owner || q.domain || q.tag || q.field) {
+    if (q.field && !field_matches(e, *q.field)) return -1;
+    if (q.owner || q.domain || q.tag) {
         if (!e.descriptor) return -1;
         const Descriptor& d = *e.descriptor;
         if (q.owner) {
@@ -82,7 +88,6 @@ int score(const SearchEntry& e, const Query& q) {
         if (q.domain && util::lower(d.domain) != util::lower(*q.domain)) return -1;
         if (q.tag && std::none_of(d.tags.begin(), d.tags.end(), [&](const std::string& t) { return util::lower(t) == util::lower(*q.tag); }))
             return -1;
-        if (q.field && !field_matches(d, *q.field)) return -1;
     }
     int total = 0;
     for (const auto& t : q.terms) {
@@ -110,6 +115,11 @@ std::vector<std::string> suggestion_pool(const std::vector<SearchEntry>& entries
     std::set<std::string> pool;
     for (const auto& e : entries) {
         pool.insert(e.name);
+        if (q.field)
+            for (const auto& f : e.registry_fields) {
+                pool.insert(f);
+                if (auto dot = f.rfind('.'); dot != std::string::npos) pool.insert(f.substr(dot + 1));
+            }
         if (!e.descriptor) continue;
         const Descriptor& d = *e.descriptor;
         if (q.owner || !q.terms.empty()) pool.insert(d.owner.team);

@@ -29,6 +29,8 @@ struct SearchEntry {
     std::string topic;
     const Descriptor* descriptor = nullptr;  // null when unmanaged
     bool topic_exists = false;
+    std::string registry_subject;              // the topic's value subject in the registry, if any
+    std::vector<std::string> registry_fields;  // field paths of that subject's latest schema
 };
 
 /// Products first (whether or not their topic exists), then live topics no product names.

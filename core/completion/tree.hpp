@@ -16,6 +16,9 @@ struct OptionSpec {
     std::string description;
     ValueKind kind = ValueKind::none;  // none: a flag
     std::vector<std::string> choices;  // for kind == choice
+    std::string value_name;            // e.g. TARGET, for synopses and man pages
+    bool required = false;
+    bool repeatable = false;
 };
 
 /// One positional argument.
@@ -23,6 +26,8 @@ struct PositionalSpec {
     std::string name;  // e.g. STREAM
     std::string description;
     ValueKind kind = ValueKind::text;
+    bool required = false;
+    bool repeatable = false;  // TERMS...
 };
 
 /// One command and its subcommands.

@@ -86,13 +86,16 @@ ContextEntry parse_context(const fs::path& path, const std::string& name, const 
     if (node.IsNull()) return c;
     if (!node.IsMap()) fail(path, node, "context \"" + name + "\" must be a mapping");
     static const std::vector<std::string> known = {"bootstrap", "registry", "catalog-topic", "kafka",
-                                                   "registry-auth", "tls-insecure"};
+                                                   "registry-auth", "registry-ca-file", "subject-strategy",
+                                                   "tls-insecure"};
     for (const auto& kv : node) {
         std::string key = scalar(path, kv.first, "key");
         const YAML::Node& v = kv.second;
         if (key == "bootstrap") c.bootstrap = scalar(path, v, key);
         else if (key == "registry") c.registry = scalar(path, v, key);
         else if (key == "catalog-topic") c.catalog_topic = scalar(path, v, key);
+        else if (key == "registry-ca-file") c.registry_ca_file = scalar(path, v, key);
+        else if (key == "subject-strategy") c.subject_strategy = scalar(path, v, key);
         else if (key == "tls-insecure") c.tls_insecure = boolean(path, v, key);
         else if (key == "kafka") {
             if (!v.IsMap()) fail(path, v, "\"kafka\" must be a mapping of librdkafka properties");
@@ -170,6 +173,8 @@ void save_config(const ConfigFile& cfg) {
         if (!c.bootstrap.empty()) out << YAML::Key << "bootstrap" << YAML::Value << c.bootstrap;
         if (!c.registry.empty()) out << YAML::Key << "registry" << YAML::Value << c.registry;
         if (!c.catalog_topic.empty()) out << YAML::Key << "catalog-topic" << YAML::Value << c.catalog_topic;
+        if (!c.registry_ca_file.empty()) out << YAML::Key << "registry-ca-file" << YAML::Value << c.registry_ca_file;
+        if (!c.subject_strategy.empty()) out << YAML::Key << "subject-strategy" << YAML::Value << c.subject_strategy;
         if (c.tls_insecure) out << YAML::Key << "tls-insecure" << YAML::Value << true;
         if (!c.kafka.empty()) {
             out << YAML::Key << "kafka" << YAML::Value << YAML::BeginMap;

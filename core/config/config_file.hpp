@@ -21,6 +21,8 @@ struct ContextEntry {
     std::string registry_username;
     std::string registry_password;
     std::string registry_token;
+    std::string registry_ca_file;                       // PEM bundle for the registry's TLS; empty = the system's
+    std::string subject_strategy;                       // topic | record | topic-record; empty = topic
     bool tls_insecure = false;                          // explicit opt-out of TLS verification
 };
 

@@ -17,6 +17,8 @@ nlohmann::json context_json(const ContextEntry& c) {
     nlohmann::json j = {{"name", c.name}, {"bootstrap", c.bootstrap}};
     if (!c.registry.empty()) j["registry"] = c.registry;
     j["catalog_topic"] = c.catalog_topic.empty() ? std::string(default_catalog_topic) : c.catalog_topic;
+    if (!c.registry_ca_file.empty()) j["registry_ca_file"] = c.registry_ca_file;
+    if (!c.subject_strategy.empty()) j["subject_strategy"] = c.subject_strategy;
     if (c.tls_insecure) j["tls_insecure"] = true;
     if (!c.kafka.empty()) {
         nlohmann::json k = nlohmann::json::object();

@@ -110,6 +110,9 @@ Settings resolve_settings(const GlobalOptions& options, const Getenv& env) {
 
     if (ctx) {
         s.tls_insecure = ctx->tls_insecure;
+        if (!ctx->registry_ca_file.empty())
+            s.registry_ca_file = resolve_references(ctx->registry_ca_file, prefix + "registry-ca-file", false, env);
+        s.subject_strategy = ctx->subject_strategy;
         for (const auto& [k, v] : ctx->kafka)
             s.kafka_properties.emplace_back(k, resolve_references(v, prefix + "kafka." + k, util::is_secret_name(k), env));
         if (!ctx->registry_username.empty())

@@ -49,6 +49,8 @@ struct Settings {
     /// librdkafka properties: the context's first, then -X; secret references resolved.
     std::vector<std::pair<std::string, std::string>> kafka_properties;
     std::string registry_username, registry_password, registry_token;  // resolved
+    std::string registry_ca_file;       // PEM bundle for the registry; empty = the system's
+    std::string subject_strategy;       // the context's subject naming strategy; empty = topic
 };
 
 /// Replaces `${env:NAME}` and `${file:/path}` references in `raw`; the resolved value is

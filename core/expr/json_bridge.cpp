@@ -81,7 +81,8 @@ bool JsonDecoder::decode(std::string_view text, element& out) {
         capacity_ = (text.size() + simdjson::SIMDJSON_PADDING) * 2;
         buffer_ = std::make_unique<char[]>(capacity_);
     }
-    std::memcpy(buffer_.get(), text.data(), text.size());
+    // An empty view may hold a null pointer, which memcpy must not be given even for 0 bytes.
+    if (!text.empty()) std::memcpy(buffer_.get(), text.data(), text.size());
     return !parser_.parse(buffer_.get(), text.size(), false).get(out);
 }
 

@@ -252,10 +252,12 @@ Error request_error(std::string_view what, const Request& request, const Respons
         return remote_error(msg, "check that the server is running and reachable from here");
     }
     msg += "HTTP " + std::to_string(response.status);
-    if (!response.body.empty()) msg += ": " + response.body.substr(0, 300);
     std::string hint;
-    if (response.status == 401 || response.status == 403)
+    if (response.status == 401 || response.status == 403) {
+        msg += response.status == 401 ? ": the credentials were rejected" : ": the credentials are not allowed to do this";
         hint = "check the credentials (auth, username/password, api_key or bearer token)";
+    }
+    if (!response.body.empty()) msg += ": " + response.body.substr(0, 300);
     return remote_error(msg, hint);
 }
 

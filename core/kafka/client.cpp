@@ -92,6 +92,11 @@ Client::~Client() {
 }
 
 void Client::check_fatal() const {
+    // librdkafka hands errors to error_cb only while someone polls the main queue; admin and
+    // producer handles are not polled while a request waits, so an authentication failure
+    // would otherwise surface as a timeout. (A consumer's main queue is forwarded to its
+    // consumer queue, which its poll serves.)
+    if (rd_kafka_type(rk_) == RD_KAFKA_PRODUCER) rd_kafka_poll(rk_, 0);
     std::lock_guard lock(state_->mutex);
     if (state_->authentication_failed)
         throw remote_error("authentication failed at " + settings_.bootstrap + ": " + util::redact(state_->last_reason),
@@ -115,6 +120,11 @@ void Client::fail(rd_kafka_resp_err_t err, const std::string& action, const std:
         case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
         case RD_KAFKA_RESP_ERR__RESOLVE:
         case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT: {
+            if (reason.find("certificate verify failed") != std::string::npos)
+                throw remote_error("cannot " + action + on + ": the TLS certificate of Kafka at " + settings_.bootstrap +
+                                       " could not be verified (" + util::redact(reason) + ")",
+                                   "set ssl.ca.location in context \"" + settings_.context_name +
+                                       "\" to the CA that signed the broker's certificate");
             std::string msg = "cannot " + action + on + ": Kafka at " + settings_.bootstrap + " did not answer within " +
                               util::format_duration(settings_.timeout);
             if (!reason.empty()) msg += " (" + util::redact(reason) + ")";

@@ -10,7 +10,8 @@ void Producer::delivery_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaqu
     auto* self = state ? static_cast<Producer*>(state->owner) : nullptr;
     if (!self) return;
     if (m->err) {
-        if (self->failed_++ == 0)
+        ++self->failed_;
+        if (self->failed_since_flush_++ == 0)
             self->first_failure_ = std::string(rd_kafka_err2str(m->err)) + " (topic \"" + rd_kafka_topic_name(m->rkt) + "\")";
     } else {
         ++self->delivered_;
@@ -74,8 +75,8 @@ void Producer::flush(int timeout_ms) {
     client_->check_fatal();
     if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
         client_->fail(RD_KAFKA_RESP_ERR__TIMED_OUT, "deliver " + std::to_string(rd_kafka_outq_len(client_->get())) + " records");
-    if (failed_ > 0)
-        throw remote_error(std::to_string(failed_.load()) + " records could not be delivered: " + first_failure_);
+    if (auto failed = failed_since_flush_.exchange(0); failed > 0)
+        throw remote_error(std::to_string(failed) + " records could not be delivered: " + first_failure_);
 }
 
 }  // namespace meshctl::kafka

@@ -33,7 +33,8 @@ public:
     void produce(const std::string& topic, std::optional<std::string_view> key, std::optional<std::string_view> value,
                  std::int32_t partition = -1, const std::vector<OutHeader>& headers = {}, std::int64_t timestamp_ms = 0);
     /// Waits until everything queued is delivered or failed; throws remote_error when
-    /// records are still undelivered after `timeout_ms` or any delivery failed.
+    /// records are still undelivered after `timeout_ms` or any delivery failed since the
+    /// previous flush (so a caller that resends after a failure can succeed later).
     void flush(int timeout_ms);
     /// Serves delivery callbacks without blocking.
     void poll() { rd_kafka_poll(client_->get(), 0); }
@@ -48,7 +49,8 @@ private:
     std::unique_ptr<Client> client_;
     std::atomic<std::uint64_t> delivered_{0};
     std::atomic<std::uint64_t> failed_{0};
-    std::string first_failure_;
+    std::atomic<std::uint64_t> failed_since_flush_{0};  // delivery callbacks run inside flush/poll, on this thread
+    std::string first_failure_;                         // the first failure since the previous flush
 };
 
 }  // namespace meshctl::kafka

@@ -2,112 +2,78 @@
 // sinks; every second (or N events) flush all sinks and only then commit the next offsets
 // of what was processed. A failing sink makes the loop rewind to the committed offsets and
 // retry with backoff, so nothing is ever committed past what every sink acknowledged.
-#include "core/pipeline/engine.hpp"
+// A windowed join adds a second stream read by the same consumer (engine_window.cpp).
+#include "core/pipeline/engine_internal.hpp"
 
 #include "core/error.hpp"
 #include "core/expr/kafka_event.hpp"
-#include "core/kafka/admin.hpp"
-#include "core/kafka/consumer.hpp"
 #include "core/kafka/position.hpp"
-#include "core/pipeline/explain.hpp"
-#include "core/pipeline/table_feed.hpp"
 #include "core/util/log.hpp"
 #include "core/util/signals.hpp"
+#include "core/util/text.hpp"
 #include "core/util/time.hpp"
 
-#include <limits>
-#include <set>
 #include <thread>
 
 namespace meshctl::pipeline {
 
-namespace {
+namespace detail {
 
-using Clock = std::chrono::steady_clock;
-
-struct Part {
-    std::int64_t next = 0;       // next offset to process
-    std::int64_t committed = 0;  // last committed next-offset
-    std::int64_t stop = std::numeric_limits<std::int64_t>::max();
-};
-
-class Engine {
-public:
-    Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::SinkContext& ctx, std::ostream& out)
-        : spec_(spec), opts_(opts), ctx_(ctx), proc_(spec), store_(proc_.tables().size()) {
-        for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
-        if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
-        stats_.pipeline = spec.name;
-        stats_.group = opts.group ? *opts.group : spec.default_group();
-        stats_.stream = spec.stream().name;
-        for (const auto& s : sinks_) stats_.written.emplace_back(s->describe(), 0);
+Engine::Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::SinkContext& ctx, std::ostream& out)
+    : spec_(spec), opts_(opts), ctx_(ctx), proc_(spec), store_(proc_.tables().size()) {
+    for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
+    if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
+    stats_.pipeline = spec.name;
+    stats_.group = opts.group ? *opts.group : spec.default_group();
+    stats_.stream = spec.stream().name;
+    topics_[primary] = spec.stream().topic;
+    names_[primary] = spec.stream().name;
+    if (const StepSpec* w = spec.windowed_join()) {
+        streams_ = 2;
+        topics_[joined] = spec.joined_stream()->topic;
+        names_[joined] = spec.joined_stream()->name;
+        window_ = std::make_unique<WindowJoin>(w->window_ms, w->grace_ms, w->join_type);
     }
+    for (const auto& s : sinks_) stats_.written.emplace_back(s->describe(), 0);
+}
 
-    RunStats run();
+Engine::~Engine() { drop_all_queues(); }
 
-private:
-    void prepare_positions();
-    void on_assigned(const std::vector<kafka::TopicPartition>& tps);
-    void on_revoked(const std::vector<kafka::TopicPartition>& tps);
-    void handle(rd_kafka_message_t* m);
-    bool flush_and_commit(std::chrono::milliseconds per_sink);
-    void sink_failed(const Error& e);
-    void commit();
-    void dead_letter(const expr::Event& ev, const std::string& reason);  // table records, sink rejects
-    void write_dead(const expr::Event& ev, const std::string& reason);   // already counted by the processor
-    void snapshot(bool final);
-    bool caught_up();
-    bool others_caught_up();
-
-    const PipelineSpec& spec_;
-    const RunOptions& opts_;
-    const sinks::SinkContext& ctx_;
-    Processor proc_;
-    TableStore store_;
-    std::vector<std::unique_ptr<TableFeed>> feeds_;
-    std::vector<TablePlan> table_plans_;
-    std::vector<std::unique_ptr<sinks::Sink>> sinks_;
-    std::unique_ptr<sinks::Sink> dead_;
-    std::unique_ptr<kafka::Consumer> consumer_;
-    std::map<std::int32_t, std::int64_t> from_, stop_;  // resolved positions per stream partition
-    std::set<std::int32_t> from_used_;                  // --from applies once per partition per run
-    std::map<std::int32_t, Part> parts_;                // assigned stream partitions
-    std::vector<std::int32_t> pending_tables_;          // assigned partitions whose table rows must load first
-    bool assigned_once_ = false;
-    std::uint64_t since_flush_ = 0, stream_read_ = 0, dead_logged_ = 0, extra_dead_ = 0;
-    Clock::time_point last_flush_ = Clock::now(), started_ = Clock::now(), last_stats_ = Clock::now(),
-                      last_progress_{}, last_rate_ = Clock::now();
-    std::uint64_t rate_in_ = 0, rate_out_ = 0;
-    std::optional<Clock::time_point> failing_since_;
-    std::chrono::milliseconds backoff_{500};
-    std::vector<expr::Header> headers_;
-    RunStats stats_;
-    std::unique_ptr<kafka::Admin> admin_;               // reads the group's commits for partitions held by others
-    Clock::time_point last_group_check_{};
-    bool waiting_logged_ = false;
-};
+int Engine::stream_of(const rd_kafka_message_t* m) const {
+    if (streams_ == 1 || !m->rkt) return primary;
+    return topics_[joined] == rd_kafka_topic_name(m->rkt) ? joined : primary;
+}
 
 void Engine::prepare_positions() {
     kafka::Admin admin(ctx_.kafka);
-    const auto& stream = spec_.stream();
-    auto info = admin.topic(stream.topic);
-    std::vector<kafka::TopicPartition> tps;
-    for (const auto& p : info.partitions) tps.push_back({stream.topic, p.id});
-    auto marks = admin.watermarks(tps);
     auto now = util::now_ms();
-    auto from = kafka::parse_position(opts_.from ? *opts_.from : stream.from, opts_.from ? "--from" : "from", now);
-    for (const auto& [tp, off] : kafka::resolve_position(admin, from, marks)) from_[tp.partition] = off;
-    if (opts_.until) {
-        if (*opts_.until == "caught-up")
-            for (const auto& [tp, wm] : marks) stop_[tp.partition] = wm.high;
-        else
-            for (const auto& [tp, off] : kafka::resolve_position(admin, kafka::parse_position(*opts_.until, "--until", now), marks))
-                stop_[tp.partition] = off;
+    int stream_partitions = 0;
+    for (int s = 0; s < streams_; ++s) {
+        const SourceSpec& source = *spec_.source(names_[s]);
+        auto info = admin.topic(source.topic);
+        if (s == primary) stream_partitions = static_cast<int>(info.partitions.size());
+        else if (static_cast<int>(info.partitions.size()) != stream_partitions)
+            log::warn("\"" + source.topic + "\" has " + std::to_string(info.partitions.size()) + " partitions and \"" +
+                      topics_[primary] + "\" " + std::to_string(stream_partitions) +
+                      ": the windowed join is complete only when one process reads both streams");
+        std::vector<kafka::TopicPartition> tps;
+        for (const auto& p : info.partitions) tps.push_back({source.topic, p.id});
+        auto marks = admin.watermarks(tps);
+        auto from = kafka::parse_position(opts_.from ? *opts_.from : source.from, opts_.from ? "--from" : "from", now);
+        for (const auto& [tp, off] : kafka::resolve_position(admin, from, marks)) from_[s][tp.partition] = off;
+        if (opts_.until) {
+            if (*opts_.until == "caught-up")
+                for (const auto& [tp, wm] : marks) stop_[s][tp.partition] = wm.high;
+            else
+                for (const auto& [tp, off] :
+                     kafka::resolve_position(admin, kafka::parse_position(*opts_.until, "--until", now), marks))
+                    stop_[s][tp.partition] = off;
+        }
     }
     std::map<std::string, int> table_parts;
     for (const auto& src : spec_.sources)
         if (src.kind == SourceKind::table) table_parts[src.name] = static_cast<int>(admin.topic(src.topic).partitions.size());
-    table_plans_ = plan_tables(spec_, static_cast<int>(info.partitions.size()), table_parts);
+    table_plans_ = plan_tables(spec_, stream_partitions, table_parts);
     for (std::size_t i = 0; i < proc_.tables().size(); ++i) {
         const SourceSpec& src = *spec_.source(proc_.tables()[i]);
         store_.set_partitioned(i, table_plans_[i].partitioned);
@@ -131,22 +97,23 @@ void Engine::on_assigned(const std::vector<kafka::TopicPartition>& tps) {
         for (const auto& tp : tps) rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition);
         if (rd_kafka_committed(rk, list, consumer_->client().timeout_ms()) != RD_KAFKA_RESP_ERR_NO_ERROR)
             log::warn("could not read the committed offsets of group " + stats_.group + "; starting from `from`");
+        std::string names;
         for (int i = 0; i < list->cnt; ++i) {
             auto& e = list->elems[i];
-            std::int64_t start = e.offset >= 0 ? e.offset : from_[e.partition];
-            if (opts_.from && from_used_.insert(e.partition).second) start = from_[e.partition];
+            int s = streams_ == 2 && topics_[joined] == e.topic ? joined : primary;
+            std::int64_t start = e.offset >= 0 ? e.offset : from_[s][e.partition];
+            if (opts_.from && from_used_[s].insert(e.partition).second) start = from_[s][e.partition];
             e.offset = start;
             Part p;
             p.next = p.committed = start;
-            if (stop_.count(e.partition)) p.stop = stop_[e.partition];
-            parts_[e.partition] = p;
-            pending_tables_.push_back(e.partition);
+            if (stop_[s].count(e.partition)) p.stop = stop_[s][e.partition];
+            parts_[s][e.partition] = p;
+            if (s == primary) pending_tables_.push_back(e.partition);
+            names += (names.empty() ? "" : ", ") + std::string(e.topic) + "[" + std::to_string(e.partition) + "]";
         }
         rd_kafka_assign(rk, list);  // the same partitions, now from explicit offsets
         rd_kafka_topic_partition_list_destroy(list);
-        std::string names;
-        for (const auto& tp : tps) names += (names.empty() ? "" : ",") + std::to_string(tp.partition);
-        log::info("assigned partitions [" + names + "] of \"" + spec_.stream().topic + "\"");
+        log::info("assigned partitions " + names);
     } catch (const std::exception& e) {
         log::error(std::string("while taking partitions: ") + e.what());
     }
@@ -158,14 +125,21 @@ void Engine::on_revoked(const std::vector<kafka::TopicPartition>& tps) {
     } catch (const std::exception& e) {
         log::warn(std::string("could not flush before giving partitions away (the next owner replays them): ") + e.what());
     }
-    std::vector<std::int32_t> gone;
+    std::vector<std::int32_t> gone[2];
     for (const auto& tp : tps) {
-        parts_.erase(tp.partition);
-        gone.push_back(tp.partition);
+        int s = streams_ == 2 && topics_[joined] == tp.topic ? joined : primary;
+        parts_[s].erase(tp.partition);
+        gone[s].push_back(tp.partition);
     }
     try {
+        for (int s = 0; s < streams_; ++s) drop_queues(s, gone[s]);
+        if (window_) {
+            // The next owner rebuilds these records from the committed offsets.
+            window_->drop_partitions(Side::left, gone[primary]);
+            window_->drop_partitions(Side::right, gone[joined]);
+        }
         for (std::size_t i = 0; i < feeds_.size(); ++i)
-            if (table_plans_[i].partitioned) feeds_[i]->drop(gone);
+            if (table_plans_[i].partitioned) feeds_[i]->drop(gone[primary]);
     } catch (const std::exception& e) {
         log::warn(std::string("while dropping table partitions: ") + e.what());
     }
@@ -188,17 +162,17 @@ void Engine::handle(rd_kafka_message_t* m) {
     if (m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
         if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-            throw not_found_error("stream topic \"" + spec_.stream().topic + "\" disappeared while reading it");
+            throw not_found_error("stream topic \"" + topics_[stream_of(m)] + "\" disappeared while reading it");
         consumer_->client().check_fatal();
         log::debug(std::string("stream: ") + rd_kafka_err2str(m->err));
         return;
     }
-    auto it = parts_.find(m->partition);
-    if (it == parts_.end()) return;  // revoked while the batch was in flight
+    auto it = parts_[primary].find(m->partition);
+    if (it == parts_[primary].end()) return;  // revoked while the batch was in flight
     Part& p = it->second;
     if (m->offset < p.next || m->offset >= p.stop) return;  // stale (before a seek) or past --until
-    ++stream_read_;
-    expr::Event ev = expr::event_from_message(m, spec_.stream().topic, headers_);
+    ++read_[primary];
+    expr::Event ev = expr::event_from_message(m, topics_[primary], headers_);
     switch (proc_.process(ev, store_)) {
     case Verdict::written:
         for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i]->write(proc_.outputs()[i]);
@@ -210,14 +184,80 @@ void Engine::handle(rd_kafka_message_t* m) {
     ++since_flush_;
 }
 
+// Up to where a partition may be committed: what was processed, but with a windowed join
+// no further than the records a restart needs to rebuild the window (WindowJoin::resume_offset).
+std::int64_t Engine::commit_position(int stream, std::int32_t partition, const Part& p) const {
+    if (!window_) return p.next;
+    auto held = window_->resume_offset(stream == primary ? Side::left : Side::right, partition);
+    return held ? std::min(*held, p.next) : p.next;
+}
+
+namespace {
+
+// Commits through a private queue (as kafka::Consumer::commit does) with each partition's
+// processed position as metadata: a windowed join commits behind what it processed, and
+// other members judging --until caught-up need the processed position.
+void commit_with_progress(kafka::Consumer& consumer, const std::map<kafka::TopicPartition, std::pair<std::int64_t, std::int64_t>>& offsets) {
+    rd_kafka_t* rk = consumer.client().get();
+    auto* l = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+    std::vector<std::string> meta;
+    meta.reserve(offsets.size());
+    for (const auto& [tp, pos] : offsets) {
+        auto* e = rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition);
+        e->offset = pos.first;
+        meta.push_back("processed=" + std::to_string(pos.second));
+        e->metadata = meta.back().data();
+        e->metadata_size = meta.back().size();
+    }
+    rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+    rd_kafka_resp_err_t err = rd_kafka_commit_queue(rk, l, q, nullptr, nullptr);
+    for (int i = 0; i < l->cnt; ++i) l->elems[i].metadata = nullptr;  // owned by `meta`, not by the list
+    rd_kafka_topic_partition_list_destroy(l);
+    if (!err) {
+        rd_kafka_event_t* ev = rd_kafka_queue_poll(q, consumer.client().timeout_ms());
+        if (!ev) err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        else {
+            err = rd_kafka_event_error(ev);
+            if (!err)
+                if (const rd_kafka_topic_partition_list_t* parts = rd_kafka_event_topic_partition_list(ev))
+                    for (int i = 0; i < parts->cnt && !err; ++i) err = parts->elems[i].err;
+            rd_kafka_event_destroy(ev);
+        }
+    }
+    rd_kafka_queue_destroy(q);
+    if (err) consumer.client().fail(err, "commit offsets");
+}
+
+}  // namespace
+
 void Engine::commit() {
-    std::map<kafka::TopicPartition, std::int64_t> offsets;
-    for (auto& [part, p] : parts_)
-        if (p.next > p.committed) offsets[{spec_.stream().topic, part}] = p.next;
+    if (!window_) {
+        std::map<kafka::TopicPartition, std::int64_t> offsets;
+        for (auto& [part, p] : parts_[primary])
+            if (p.next > p.committed) offsets[{topics_[primary], part}] = p.next;
+        if (offsets.empty()) return;
+        try {
+            consumer_->commit(offsets);
+            for (auto& [tp, off] : offsets) parts_[primary][tp.partition].committed = off;
+        } catch (const Error& e) {
+            log::warn(std::string("could not commit offsets (they will be committed with the next flush): ") + e.what());
+        }
+        return;
+    }
+    std::map<kafka::TopicPartition, std::pair<std::int64_t, std::int64_t>> offsets;
+    for (int s = 0; s < streams_; ++s)
+        for (auto& [part, p] : parts_[s]) {
+            std::int64_t at = commit_position(s, part, p);
+            if (at > p.committed || p.next != p.reported) offsets[{topics_[s], part}] = {at, p.next};
+        }
     if (offsets.empty()) return;
     try {
-        consumer_->commit(offsets);
-        for (auto& [tp, off] : offsets) parts_[tp.partition].committed = off;
+        commit_with_progress(*consumer_, offsets);
+        for (auto& [tp, pos] : offsets) {
+            Part& p = parts_[tp.topic == topics_[primary] ? primary : joined][tp.partition];
+            p.committed = pos.first;
+            p.reported = pos.second;
+        }
     } catch (const Error& e) {
         log::warn(std::string("could not commit offsets (they will be committed with the next flush): ") + e.what());
     }
@@ -266,12 +306,16 @@ void Engine::sink_failed(const Error& e) {
     for (auto waited = std::chrono::milliseconds(0); waited < backoff_ && !util::interrupted(); waited += std::chrono::milliseconds(100))
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(10'000));
-    // Whatever a failed flush lost must be written again: replay from the committed offsets.
+    // Whatever a failed flush lost must be written again: replay from the committed offsets
+    // (a window is rebuilt from them, as after a restart).
     std::vector<kafka::PartitionOffset> seek;
-    for (auto& [part, p] : parts_) {
-        seek.push_back({{spec_.stream().topic, part}, p.committed});
-        p.next = p.committed;
-    }
+    for (int s = 0; s < streams_; ++s)
+        for (auto& [part, p] : parts_[s]) {
+            seek.push_back({{topics_[s], part}, p.committed});
+            p.next = p.committed;
+        }
+    drop_all_queues();
+    if (window_) window_->clear();
     if (!seek.empty()) consumer_->seek(seek);
     since_flush_ = 0;
     last_flush_ = Clock::now();
@@ -279,8 +323,9 @@ void Engine::sink_failed(const Error& e) {
 
 bool Engine::caught_up() {
     if (!opts_.until || !assigned_once_) return false;
-    for (const auto& [part, p] : parts_)
-        if (p.next < p.stop) return false;
+    for (int s = 0; s < streams_; ++s)
+        for (const auto& [part, p] : parts_[s])
+            if (p.next < p.stop) return false;
     return others_caught_up();
 }
 
@@ -288,28 +333,51 @@ bool Engine::caught_up() {
 // member (possibly a crashed one whose session has not expired yet) count only once the
 // group's committed offsets reach their stop offsets. Otherwise a restart right after a
 // crash would stop having processed only its own share; by waiting, it keeps polling and
-// takes the crashed member's partitions over at the next rebalance.
+// takes the crashed member's partitions over at the next rebalance. A windowed join
+// commits behind what it processed, so there the position processed (kept in the commit's
+// metadata) is what counts.
 bool Engine::others_caught_up() {
-    std::vector<std::int32_t> others;
-    for (const auto& [part, stop] : stop_)
-        if (!parts_.count(part)) others.push_back(part);
+    std::vector<kafka::TopicPartition> others;
+    for (int s = 0; s < streams_; ++s)
+        for (const auto& [part, stop] : stop_[s])
+            if (!parts_[s].count(part)) others.push_back({topics_[s], part});
     if (others.empty()) return true;
     auto now = Clock::now();
     if (now - last_group_check_ < std::chrono::seconds(1)) return false;
     last_group_check_ = now;
     std::map<kafka::TopicPartition, std::int64_t> committed;
     try {
-        if (!admin_) admin_ = std::make_unique<kafka::Admin>(ctx_.kafka);
-        committed = admin_->committed_offsets(stats_.group);
+        if (!window_) {
+            if (!admin_) admin_ = std::make_unique<kafka::Admin>(ctx_.kafka);
+            committed = admin_->committed_offsets(stats_.group);
+        } else {
+            rd_kafka_t* rk = consumer_->client().get();
+            auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(others.size()));
+            for (const auto& tp : others) rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition);
+            rd_kafka_resp_err_t err = rd_kafka_committed(rk, list, consumer_->client().timeout_ms());
+            for (int i = 0; i < list->cnt && !err; ++i) {
+                const auto& e = list->elems[i];
+                std::int64_t at = e.offset;
+                std::string meta(e.metadata ? static_cast<const char*>(e.metadata) : "", e.metadata ? e.metadata_size : 0);
+                long long processed = 0;
+                if (meta.rfind("processed=", 0) == 0 && util::parse_int64(meta.substr(10), processed)) at = processed;
+                committed[{e.topic, e.partition}] = at;
+            }
+            rd_kafka_topic_partition_list_destroy(list);
+            if (err) throw remote_error(rd_kafka_err2str(err));
+        }
     } catch (const Error& e) {
         log::debug(std::string("reading the group's committed offsets: ") + e.what());
         return false;
     }
     std::string waiting;
-    for (auto part : others) {
-        auto it = committed.find({spec_.stream().topic, part});
-        std::int64_t start = it != committed.end() && it->second >= 0 ? it->second : from_[part];
-        if (start < stop_[part]) waiting += (waiting.empty() ? "" : ",") + std::to_string(part);
+    for (const auto& tp : others) {
+        int s = tp.topic == topics_[primary] ? primary : joined;
+        auto it = committed.find(tp);
+        std::int64_t start = it != committed.end() && it->second >= 0 ? it->second : from_[s][tp.partition];
+        if (start < stop_[s][tp.partition])
+            waiting += (waiting.empty() ? "" : ",") + (streams_ == 2 ? tp.topic + "[" + std::to_string(tp.partition) + "]"
+                                                                     : std::to_string(tp.partition));
     }
     if (waiting.empty()) return true;
     if (!waiting_logged_) {
@@ -322,32 +390,43 @@ bool Engine::others_caught_up() {
 
 void Engine::snapshot(bool final) {
     auto now = Clock::now();
-    stats_.read[spec_.stream().name] = stream_read_;
+    for (int s = 0; s < streams_; ++s) stats_.read[names_[s]] = read_[s];
     for (std::size_t i = 0; i < feeds_.size(); ++i) stats_.read[proc_.tables()[i]] = feeds_[i]->read();
     stats_.counts = proc_.counts();
     stats_.counts.dead_lettered += extra_dead_;
+    if (window_) {
+        const auto& w = window_->counts();
+        stats_.counts.joined += w.pairs;
+        stats_.counts.unmatched += w.unmatched;
+        stats_.counts.left_unmatched += w.left_unmatched;
+        stats_.counts.late = w.late;
+        stats_.window_records = window_->size();
+        stats_.window_bytes = window_->bytes();
+    }
     stats_.table_rows = store_.rows();
     stats_.table_bytes = store_.bytes();
     stats_.elapsed_s = std::chrono::duration<double>(now - started_).count();
     stats_.partitions.clear();
     stats_.lag = 0;
-    for (const auto& [part, p] : parts_) {
-        stats_.partitions.push_back(part);
-        std::int64_t low = 0, high = 0;
-        if (consumer_ && rd_kafka_get_watermark_offsets(consumer_->client().get(), spec_.stream().topic.c_str(), part, &low,
-                                                        &high) == RD_KAFKA_RESP_ERR_NO_ERROR)
-            stats_.lag += std::max<std::int64_t>(0, std::min(high, p.stop) - p.next);
-    }
+    for (int s = 0; s < streams_; ++s)
+        for (const auto& [part, p] : parts_[s]) {
+            if (s == primary) stats_.partitions.push_back(part);
+            std::int64_t low = 0, high = 0;
+            if (consumer_ && rd_kafka_get_watermark_offsets(consumer_->client().get(), topics_[s].c_str(), part, &low, &high) ==
+                                 RD_KAFKA_RESP_ERR_NO_ERROR)
+                stats_.lag += std::max<std::int64_t>(0, std::min(high, p.stop) - p.next);
+        }
+    std::uint64_t read = read_[primary] + read_[joined];
     double dt = std::chrono::duration<double>(now - last_rate_).count();
     if (dt >= 0.5 || final) {
         std::uint64_t out = 0;
         for (const auto& w : stats_.written) out += w.second;
         double span = final ? stats_.elapsed_s : dt;
         if (span > 0) {
-            stats_.events_in_per_s = static_cast<double>(final ? stream_read_ : stream_read_ - rate_in_) / span;
+            stats_.events_in_per_s = static_cast<double>(final ? read : read - rate_in_) / span;
             stats_.events_out_per_s = static_cast<double>(final ? out : out - rate_out_) / span;
         }
-        rate_in_ = stream_read_;
+        rate_in_ = read;
         rate_out_ = out;
         last_rate_ = now;
     }
@@ -355,18 +434,20 @@ void Engine::snapshot(bool final) {
 
 RunStats Engine::run() {
     prepare_positions();
-    consumer_ = std::make_unique<kafka::Consumer>(
-        ctx_.kafka, stats_.group,
-        std::vector<std::pair<std::string, std::string>>{{"partition.assignment.strategy", "range"},
-                                                         // A crashed process's partitions move on after 10s, not 45s.
-                                                         {"session.timeout.ms", "10000"},
-                                                         {"heartbeat.interval.ms", "3000"},
-                                                         {"fetch.wait.max.ms", "100"},
-                                                         {"queued.min.messages", "200000"}});
+    std::vector<std::pair<std::string, std::string>> props = {{"partition.assignment.strategy", "range"},
+                                                              // A crashed process's partitions move on after 10s, not 45s.
+                                                              {"session.timeout.ms", "10000"},
+                                                              {"heartbeat.interval.ms", "3000"},
+                                                              {"fetch.wait.max.ms", "100"},
+                                                              {"queued.min.messages", "200000"}};
+    // The windowed join merges partitions by timestamp and must know when one has nothing more.
+    if (window_) props.emplace_back("enable.partition.eof", "true");
+    consumer_ = std::make_unique<kafka::Consumer>(ctx_.kafka, stats_.group, props);
     kafka::RebalanceHandler handler;
     handler.assigned = [this](const std::vector<kafka::TopicPartition>& tps) { on_assigned(tps); };
     handler.revoked = [this](const std::vector<kafka::TopicPartition>& tps) { on_revoked(tps); };
-    consumer_->subscribe({spec_.stream().topic}, handler);
+    std::vector<std::string> topics(topics_, topics_ + streams_);
+    consumer_->subscribe(topics, handler);
     std::vector<rd_kafka_message_t*> batch(2048);
     while (!util::interrupted()) {
         if (caught_up()) {
@@ -381,9 +462,14 @@ RunStats Engine::run() {
                     if (table_plans_[t].partitioned) feeds_[t]->load(pending_tables_);
                 pending_tables_.clear();
             }
-            for (; i < n; ++i) {
-                handle(batch[i]);
-                rd_kafka_message_destroy(batch[i]);
+            if (window_) {
+                for (; i < n; ++i) enqueue(batch[i]);  // takes ownership
+                drain();
+            } else {
+                for (; i < n; ++i) {
+                    handle(batch[i]);
+                    rd_kafka_message_destroy(batch[i]);
+                }
             }
         } catch (const Error& e) {
             for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
@@ -419,18 +505,19 @@ RunStats Engine::run() {
         if (Clock::now() >= give_up) throw remote_error("the sinks did not acknowledge the last records; nothing past them was committed");
     }
     snapshot(true);
+    drop_all_queues();
     consumer_->close();
     return stats_;
 }
 
-}  // namespace
+}  // namespace detail
 
 RunStats run_pipeline(const PipelineSpec& spec, const RunOptions& options, const sinks::SinkContext& context,
                       std::ostream& stdout_stream) {
     if (options.until && *options.until != "caught-up")
         kafka::parse_position(*options.until, "--until", util::now_ms());  // bad input fails before anything opens
     if (options.from) kafka::parse_position(*options.from, "--from", util::now_ms());
-    Engine engine(spec, options, context, stdout_stream);
+    detail::Engine engine(spec, options, context, stdout_stream);
     return engine.run();
 }
 

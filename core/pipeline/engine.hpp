@@ -29,6 +29,8 @@ public:
     std::vector<std::pair<std::string, std::uint64_t>> written;  // per sink (describe(), acknowledged)
     std::uint64_t table_rows = 0;
     std::uint64_t table_bytes = 0;
+    std::uint64_t window_records = 0;                     // windowed join: records held in the window
+    std::uint64_t window_bytes = 0;
     std::int64_t lag = 0;                                 // stream records not yet processed (assigned partitions)
     std::vector<std::int32_t> partitions;                 // stream partitions assigned now
     double elapsed_s = 0;
@@ -75,6 +77,7 @@ public:
     std::vector<PreviewRecord> records;
     std::vector<std::pair<std::string, std::string>> dead_letters;  // origin, reason
     ProcessCounts counts;
+    std::uint64_t window_records = 0;  // windowed join: records still in open windows at the end
     std::uint64_t table_rows = 0;
 
     nlohmann::json to_json() const override;
@@ -82,7 +85,8 @@ public:
 };
 
 /// Processes the last `count` events of the stream (by timestamp, over all partitions)
-/// against the tables loaded now; opens no sink and commits nothing.
+/// against the tables loaded now; opens no sink and commits nothing. With a windowed join,
+/// the last `count` records of each stream are merged by timestamp through the window.
 PreviewResult preview_pipeline(const PipelineSpec& spec, int count, const kafka::ClientSettings& settings);
 
 }  // namespace meshctl::pipeline

@@ -44,17 +44,40 @@ std::vector<TablePlan> plan_tables(const PipelineSpec& spec, int stream_partitio
     return out;
 }
 
+namespace {
+
+// Durations as they are written in pipeline files: 10m, 1h30m, 1s, 250ms, 0s.
+std::string duration_text(std::int64_t ms) {
+    if (ms == 0) return "0s";
+    std::string out;
+    const std::pair<std::int64_t, const char*> units[] = {{86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}, {1, "ms"}};
+    for (const auto& [size, name] : units)
+        if (ms >= size) {
+            out += std::to_string(ms / size) + name;
+            ms %= size;
+        }
+    return out;
+}
+
+}  // namespace
+
+std::string delivery_text(const PipelineSpec& spec, const FlushPolicy& flush) {
+    std::string text = "at least once: a partition's offsets are committed only after every sink acknowledged everything "
+                       "before them (flush every " + duration_text(flush.interval.count()) + " or " +
+                       std::to_string(flush.records) + " events); effectively once in sinks that upsert by id "
+                       "(sqlite, elasticsearch); file, stdout and kafka sinks may repeat records after a crash";
+    if (spec.windowed_join())
+        text += "; with the windowed join, commits also stay behind the records a restart needs to rebuild the window "
+                "(see window)";
+    return text;
+}
+
 ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSettings& settings,
-                               const std::optional<std::string>& group, const std::optional<std::string>& from) {
+                               const std::optional<std::string>& group, const std::optional<std::string>& from,
+                               const FlushPolicy& flush) {
     kafka::Admin admin(settings);
     const SourceSpec& stream = spec.stream();
     std::string group_id = group ? *group : spec.default_group();
-    auto info = admin.topic(stream.topic);
-    std::vector<kafka::TopicPartition> tps;
-    for (const auto& p : info.partitions) tps.push_back({stream.topic, p.id});
-    auto marks = admin.watermarks(tps);
-    auto position = kafka::parse_position(from ? *from : stream.from, from ? "--from" : "from", util::now_ms());
-    auto starts = kafka::resolve_position(admin, position, marks);
     std::map<kafka::TopicPartition, std::int64_t> committed;
     try {
         committed = admin.committed_offsets(group_id);
@@ -67,20 +90,34 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
     j["file"] = spec.file;
     j["group"] = group_id;
     nlohmann::json sources = nlohmann::json::array();
-    nlohmann::json parts = nlohmann::json::array();
-    std::int64_t backlog = 0;
-    for (const auto& tp : tps) {
-        auto c = committed.find(tp);
-        bool has = !from && c != committed.end() && c->second >= 0;
-        std::int64_t start = has ? c->second : starts[tp];
-        backlog += std::max<std::int64_t>(0, marks[tp].high - start);
-        parts.push_back({{"partition", tp.partition}, {"start", start}, {"end", marks[tp].high},
-                         {"start_from", has ? "committed" : position.text}});
+    std::size_t stream_partitions = 0;
+    std::vector<const SourceSpec*> streams = {&stream};
+    if (const SourceSpec* second = spec.joined_stream()) streams.push_back(second);
+    for (const SourceSpec* src : streams) {
+        auto info = admin.topic(src->topic);
+        if (src == &stream) stream_partitions = info.partitions.size();
+        std::vector<kafka::TopicPartition> tps;
+        for (const auto& p : info.partitions) tps.push_back({src->topic, p.id});
+        auto marks = admin.watermarks(tps);
+        auto position = kafka::parse_position(from ? *from : src->from, from ? "--from" : "from", util::now_ms());
+        auto starts = kafka::resolve_position(admin, position, marks);
+        nlohmann::json parts = nlohmann::json::array();
+        std::int64_t backlog = 0;
+        for (const auto& tp : tps) {
+            auto c = committed.find(tp);
+            bool has = !from && c != committed.end() && c->second >= 0;
+            std::int64_t start = has ? c->second : starts[tp];
+            backlog += std::max<std::int64_t>(0, marks[tp].high - start);
+            parts.push_back({{"partition", tp.partition}, {"start", start}, {"end", marks[tp].high},
+                             {"start_from", has ? "committed" : position.text}});
+        }
+        nlohmann::json s = {{"name", src->name}, {"kind", "stream"}, {"topic", src->topic},
+                            {"decoding", src->decoding == Decoding::json ? "json" : "raw"},
+                            {"partitions", info.partitions.size()}, {"from", from ? *from : src->from},
+                            {"from_overrides_committed", from.has_value()}, {"starting_positions", parts}, {"backlog", backlog}};
+        if (src != &stream) s["join_key"] = src->key;
+        sources.push_back(std::move(s));
     }
-    sources.push_back({{"name", stream.name}, {"kind", "stream"}, {"topic", stream.topic},
-                       {"decoding", stream.decoding == Decoding::json ? "json" : "raw"},
-                       {"partitions", info.partitions.size()}, {"from", from ? *from : stream.from},
-                       {"from_overrides_committed", from.has_value()}, {"starting_positions", parts}, {"backlog", backlog}});
     std::map<std::string, int> table_parts;
     for (const auto& src : spec.sources) {
         if (src.kind != SourceKind::table) continue;
@@ -97,7 +134,7 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
                                          "tombstones delete; kept current while running"}});
     }
     j["sources"] = sources;
-    auto plans = plan_tables(spec, static_cast<int>(info.partitions.size()), table_parts);
+    auto plans = plan_tables(spec, static_cast<int>(stream_partitions), table_parts);
     nlohmann::json tables = nlohmann::json::array();
     for (const auto& t : plans) tables.push_back({{"table", t.table}, {"partitioned", t.partitioned}, {"why", t.why}});
     j["tables"] = tables;
@@ -105,6 +142,11 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
     for (const auto& s : spec.steps) {
         nlohmann::json st;
         if (s.kind == StepKind::filter) st = {{"step", "filter"}, {"expression", s.expr}};
+        else if (s.windowed())
+            st = {{"step", "join"}, {"stream", s.stream}, {"on", s.on}, {"stream_key", spec.source(s.stream)->key},
+                  {"type", s.join_type == JoinType::inner ? "inner" : "left"}, {"as", s.as},
+                  {"window", duration_text(s.window_ms)}, {"grace", duration_text(s.grace_ms)},
+                  {"window_ms", s.window_ms}, {"grace_ms", s.grace_ms}};
         else if (s.kind == StepKind::join)
             st = {{"step", "join"}, {"table", s.table}, {"on", s.on}, {"table_key", spec.source(s.table)->key},
                   {"type", s.join_type == JoinType::inner ? "inner" : "left"}, {"as", s.as}};
@@ -126,11 +168,36 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
     j["sinks"] = sinks;
     if (spec.dead_letter) j["dead_letter"] = spec.dead_letter->describe();
     else j["dead_letter"] = nullptr;
-    j["delivery"] = "at least once: a partition's offsets are committed only after every sink acknowledged everything "
-                    "before them (flush every 1s or 50000 events); effectively once in sinks that upsert by id "
-                    "(sqlite, elasticsearch); file, stdout and kafka sinks may repeat records after a crash";
-    j["parallelism"] = "up to " + std::to_string(info.partitions.size()) + " processes running with --group " + group_id +
-                       " share the " + std::to_string(info.partitions.size()) + " partitions of \"" + stream.topic + "\"";
+    j["delivery"] = delivery_text(spec, flush);
+    j["flush_interval_ms"] = flush.interval.count();
+    j["flush_records"] = flush.records;
+    j["parallelism"] = "up to " + std::to_string(stream_partitions) + " processes running with --group " + group_id +
+                       " share the " + std::to_string(stream_partitions) + " partitions of \"" + stream.topic + "\"";
+    if (const StepSpec* w = spec.windowed_join()) {
+        const SourceSpec& second = *spec.joined_stream();
+        std::string win = duration_text(w->window_ms), grace = duration_text(w->grace_ms);
+        std::string both = duration_text(w->window_ms + w->grace_ms), right = duration_text(2 * w->window_ms + w->grace_ms);
+        j["window"] = {
+            {"window", win}, {"grace", grace}, {"window_ms", w->window_ms}, {"grace_ms", w->grace_ms},
+            {"matching", "an event of \"" + stream.name + "\" joins every record of \"" + second.name + "\" with the same key (`" +
+                             w->on + "` == `" + second.key + "`) whose timestamp is at most " + win + " before or after its own"},
+            {"order", "both streams are read by one consumer and processed in timestamp order across their partitions; "
+                      "stream time is the largest timestamp seen"},
+            {"buffered", "records of both streams whose timestamp is within " + both + " (window + grace) of stream time, "
+                         "held by join key; older records are evicted"},
+            {"late", "a record whose timestamp is more than " + both + " behind stream time is dropped and counted as late"},
+            {"unmatched", w->join_type == JoinType::left
+                              ? "an event of \"" + stream.name + "\" without a partner is emitted once with `" + w->as +
+                                    "` null when stream time passes its timestamp + " + both
+                              : "an event of \"" + stream.name + "\" without a partner is dropped when stream time passes its "
+                                "timestamp + " + both + " (counted as unmatched)"},
+            {"commit", "\"" + stream.topic + "\" is committed up to its oldest record still in the window, \"" + second.topic +
+                           "\" up to its oldest record within " + right + " (2 x window + grace) of stream time, which a "
+                           "held event may already have joined; a restart re-reads from there and rebuilds the window"},
+            {"scale_out", "processes with the same group take the same partition numbers of both topics (range assignment): "
+                          "keys must be partitioned alike in \"" + stream.topic + "\" and \"" + second.topic +
+                          "\" (same partition count and record key = join key) for several processes to find every pair"}};
+    }
     ExplainResult r;
     r.plan = std::move(j);
     return r;
@@ -152,6 +219,8 @@ void ExplainResult::to_text(std::ostream& out, const output::TextStyle& style) c
                 out << " p" << p["partition"].get<int>() << "=" << p["start"].get<std::int64_t>() << "/"
                     << p["end"].get<std::int64_t>() << (p["start_from"] == "committed" ? "(committed)" : "");
             out << "\n    backlog: " << s["backlog"].get<std::int64_t>() << " events\n";
+            if (s.contains("join_key"))
+                out << "    joined by the windowed join on `" << s["join_key"].get<std::string>() << "`\n";
         } else {
             out << "    keyed by `" << s["key"].get<std::string>() << "`; " << s["records_to_load"].get<std::int64_t>()
                 << " records to load: " << s["bootstrap"].get<std::string>() << "\n";
@@ -165,6 +234,11 @@ void ExplainResult::to_text(std::ostream& out, const output::TextStyle& style) c
     for (const auto& s : j["steps"]) {
         out << "  " << i++ << ". " << s["step"].get<std::string>() << " ";
         if (s["step"] == "filter") out << s["expression"].get<std::string>();
+        else if (s["step"] == "join" && s.contains("stream"))
+            out << s["type"].get<std::string>() << " with stream " << s["stream"].get<std::string>() << " as "
+                << s["as"].get<std::string>() << " within " << s["window"].get<std::string>() << " (grace "
+                << s["grace"].get<std::string>() << "): " << s["on"].get<std::string>() << " == `"
+                << s["stream_key"].get<std::string>() << "`";
         else if (s["step"] == "join")
             out << s["type"].get<std::string>() << " with table " << s["table"].get<std::string>() << " as "
                 << s["as"].get<std::string>() << ": " << s["on"].get<std::string>() << " == table key `"
@@ -185,6 +259,14 @@ void ExplainResult::to_text(std::ostream& out, const output::TextStyle& style) c
     out << "  dead letters: " << (j["dead_letter"].is_null() ? "none configured (failed events are logged and counted; exit 5)"
                                                              : j["dead_letter"].get<std::string>())
         << "\n\n";
+    if (j.contains("window")) {
+        const auto& w = j["window"];
+        out << output::bold("window", style) << ": " << w["window"].get<std::string>() << ", grace "
+            << w["grace"].get<std::string>() << "\n";
+        for (const char* k : {"matching", "order", "buffered", "late", "unmatched", "commit", "scale_out"})
+            out << "  " << k << ": " << w[k].get<std::string>() << "\n";
+        out << "\n";
+    }
     out << output::bold("delivery", style) << ": " << j["delivery"].get<std::string>() << "\n";
     out << output::bold("parallelism", style) << ": " << j["parallelism"].get<std::string>() << "\n";
 }

@@ -7,6 +7,8 @@
 #include "core/output/emit.hpp"
 #include "core/pipeline/spec.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,8 +36,19 @@ public:
     void to_text(std::ostream& out, const output::TextStyle& style) const override;
 };
 
-/// Looks up partitions, end offsets and the group's committed offsets, and explains.
+/// When a run flushes its sinks and commits (run --flush-interval / --flush-every).
+struct FlushPolicy {
+    std::chrono::milliseconds interval{1000};
+    std::uint64_t records = 50'000;
+};
+
+/// Looks up partitions, end offsets and the group's committed offsets, and explains a run
+/// with the given flush policy.
 ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSettings& settings,
-                               const std::optional<std::string>& group, const std::optional<std::string>& from);
+                               const std::optional<std::string>& group, const std::optional<std::string>& from,
+                               const FlushPolicy& flush = {});
+
+/// The delivery paragraph of the plan for a flush policy.
+std::string delivery_text(const PipelineSpec& spec, const FlushPolicy& flush);
 
 }  // namespace meshctl::pipeline

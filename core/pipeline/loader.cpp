@@ -23,9 +23,21 @@ const std::vector<std::string>& known_sink_types() {
 }
 
 const SourceSpec& PipelineSpec::stream() const {
+    const StepSpec* w = windowed_join();
     for (const auto& s : sources)
-        if (s.kind == SourceKind::stream) return s;
+        if (s.kind == SourceKind::stream && (!w || s.name != w->stream)) return s;
     throw config_error(file + ": the pipeline has no stream source");
+}
+
+const StepSpec* PipelineSpec::windowed_join() const {
+    for (const auto& s : steps)
+        if (s.windowed()) return &s;
+    return nullptr;
+}
+
+const SourceSpec* PipelineSpec::joined_stream() const {
+    const StepSpec* w = windowed_join();
+    return w ? source(w->stream) : nullptr;
 }
 
 const SourceSpec* PipelineSpec::source(const std::string& n) const {
@@ -84,6 +96,13 @@ struct Reader {
         if (v == "true") return true;
         if (v == "false") return false;
         fail(node, what + " must be true or false, not " + shape(node));
+    }
+    // A duration such as `10m` or `1h30m`, in milliseconds; 0 is written `0s`.
+    std::int64_t duration(const YAML::Node& node, const std::string& what) const {
+        std::string v = text(node, what);
+        auto d = util::try_parse_duration(util::trim(v));
+        if (!d) fail(node, what + ": \"" + v + "\" is not a duration (use a number with a unit: 500ms, 30s, 10m, 2h, 1h30m)");
+        return d->count();
     }
     void mapping(const YAML::Node& node, const std::string& what) const {
         if (!node.IsMap()) fail(node, what + " must be a mapping, not " + shape(node));
@@ -201,6 +220,7 @@ SourceSpec read_source(const Reader& r, const YAML::Node& name_node, const YAML:
             }
         } else if (k == "key") {
             s.key = r.text(kv.second, in + ": \"key\"");
+            s.key_at = r.at(kv.second);
             have_key = true;
             r.check_expr(kv.second, s.key, in + " key", {});
         } else {
@@ -208,8 +228,7 @@ SourceSpec read_source(const Reader& r, const YAML::Node& name_node, const YAML:
         }
     }
     if (s.topic.empty()) r.fail(name_node, in + " needs \"topic\"");
-    if (s.kind == SourceKind::stream && have_key)
-        r.fail(name_node, in + ": \"key\" is for tables (as: table); a stream is joined with `on:` in a join step");
+    (void)have_key;  // on a stream, allowed only for the second stream of a windowed join (checked with the steps)
     if (s.kind == SourceKind::table && have_from)
         r.fail(name_node, in + ": a table is always loaded from its whole history; \"from\" is for streams");
     return s;
@@ -220,11 +239,22 @@ StepSpec read_join(const Reader& r, const PipelineSpec& p, const YAML::Node& nod
     s.kind = StepKind::join;
     const std::string in = "steps[" + std::to_string(index) + "].join";
     r.mapping(node, in);
-    YAML::Node on_node;
+    YAML::Node on_node, window_node, grace_node, copartitioned_node;  // set when given (a default Node is not "absent")
+    bool have_window = false, have_grace = false, have_copartitioned = false;
     for (const auto& kv : node) {
         std::string k = kv.first.Scalar();
         if (k == "table") s.table = r.text(kv.second, in + ": \"table\"");
-        else if (k == "on") {
+        else if (k == "stream") s.stream = r.text(kv.second, in + ": \"stream\"");
+        else if (k == "window") {
+            s.window_ms = r.duration(kv.second, in + ": \"window\"");
+            if (s.window_ms <= 0) r.fail(kv.second, in + ": \"window\" must be longer than 0");
+            window_node = kv.second;
+            have_window = true;
+        } else if (k == "grace") {
+            s.grace_ms = r.duration(kv.second, in + ": \"grace\"");
+            grace_node = kv.second;
+            have_grace = true;
+        } else if (k == "on") {
             s.on = r.text(kv.second, in + ": \"on\"");
             on_node = kv.second;
             s.expr_at = r.at(kv.second);
@@ -238,23 +268,46 @@ StepSpec read_join(const Reader& r, const PipelineSpec& p, const YAML::Node& nod
             if (!is_identifier(s.as)) r.fail(kv.second, in + ": \"as\" must be letters, digits and _");
         } else if (k == "copartitioned") {
             s.copartitioned = r.boolean(kv.second, in + ": \"copartitioned\"");
-        } else if (k == "stream" || k == "window" || k == "grace") {
-            r.fail(kv.first, in + ": windowed stream-stream joins are not supported yet; join a stream with a table");
+            copartitioned_node = kv.first;
+            have_copartitioned = true;
         } else {
-            r.unknown(kv.first, k, in, {"table", "on", "type", "as", "copartitioned"});
+            r.unknown(kv.first, k, in, {"table", "stream", "on", "type", "as", "window", "grace", "copartitioned"});
         }
     }
-    if (s.table.empty()) r.fail(node, in + " needs \"table\" (the name of a table source)");
-    if (s.on.empty()) r.fail(node, in + " needs \"on\" (an expression giving the table key for each event)");
-    const SourceSpec* t = p.source(s.table);
+    if (!s.table.empty() && !s.stream.empty())
+        r.fail(node, in + " takes either \"table\" (a table join) or \"stream\" (a windowed stream-stream join), not both");
+    if (s.table.empty() && s.stream.empty())
+        r.fail(node, in + " needs \"table\" (the name of a table source) or \"stream\" with \"window\" (a windowed join)");
+    if (s.on.empty())
+        r.fail(node, in + " needs \"on\" (an expression giving the " + (s.stream.empty() ? "table" : "join") + " key for each event)");
+    const std::string& other = s.stream.empty() ? s.table : s.stream;
+    const SourceSpec* t = p.source(other);
     if (!t) {
         std::vector<std::string> names;
         for (const auto& src : p.sources) names.push_back(src.name);
-        r.fail(node, in + ": no source called \"" + s.table + "\"" + util::did_you_mean(s.table, names));
+        r.fail(node, in + ": no source called \"" + other + "\"" + util::did_you_mean(other, names));
     }
-    if (t->kind != SourceKind::table)
-        r.fail(node, in + ": source \"" + s.table + "\" is a stream; declare it with `as: table` to join it");
-    if (s.as.empty()) s.as = s.table;
+    if (s.stream.empty()) {
+        if (t->kind != SourceKind::table)
+            r.fail(node, in + ": source \"" + s.table + "\" is a stream; declare it with `as: table` to join it, or join it as "
+                             "`stream: " + s.table + "` with a `window`");
+        if (have_window) r.fail(window_node, in + ": \"window\" is for stream-stream joins (`stream:`); a table join has none");
+        if (have_grace) r.fail(grace_node, in + ": \"grace\" is for stream-stream joins (`stream:`); a table join has none");
+    } else {
+        if (t->kind != SourceKind::stream)
+            r.fail(node, in + ": source \"" + s.stream + "\" is a table; join it with `table: " + s.stream + "`");
+        if (!have_window) r.fail(node, in + ": a stream-stream join needs \"window\" (e.g. `window: 10m`: records join when "
+                                            "their timestamps are at most that far apart)");
+        if (have_copartitioned)
+            r.fail(copartitioned_node, in + ": \"copartitioned\" is for table joins; a windowed join always reads matching "
+                                            "partitions of both streams");
+        if (p.windowed_join()) r.fail(node, in + ": a pipeline has at most one windowed join");
+        for (std::size_t i = 0; i < index; ++i)
+            if (p.steps[i].kind != StepKind::filter)
+                r.fail(node, in + ": a windowed join must come before map, drop and table join steps (filters may precede it), "
+                                  "because the events it holds are kept as they were read");
+    }
+    if (s.as.empty()) s.as = other;
     for (const auto& e : event_names)
         if (s.as == e) r.fail(node, in + ": \"as: " + s.as + "\" would hide the event's own `" + e + "`; choose another name");
     for (const auto& n : bound_names(p, index))
@@ -343,8 +396,9 @@ PipelineSpec read_pipeline(const Reader& r, const YAML::Node& root) {
     }
     int streams = 0;
     for (const auto& s : p.sources) streams += s.kind == SourceKind::stream;
-    if (streams != 1)
-        r.fail(sources, "a pipeline reads exactly one stream (as: stream); this one declares " + std::to_string(streams));
+    if (streams < 1 || streams > 2)
+        r.fail(sources, "a pipeline reads one stream (as: stream), or two joined by a windowed join; this one declares " +
+                            std::to_string(streams));
     if (have_steps && !steps.IsNull()) {
         if (!steps.IsSequence()) r.fail(steps, "\"steps\" must be a list, not " + Reader::shape(steps));
         std::size_t i = 0;
@@ -378,6 +432,16 @@ PipelineSpec read_pipeline(const Reader& r, const YAML::Node& root) {
             ++i;
         }
     }
+    const StepSpec* w = p.windowed_join();
+    if (streams == 2 && !w)
+        r.fail(sources, "a pipeline reads one stream; a second stream must be joined with a windowed join "
+                        "(join: {stream: NAME, on: EXPR, window: 10m})");
+    if (w && streams == 1)
+        r.fail(w->at, "steps: the windowed join joins the stream \"" + w->stream + "\" with itself; declare a second stream");
+    for (const auto& s : p.sources)
+        if (s.kind == SourceKind::stream && s.key_at.line && (!w || s.name != w->stream))
+            r.fail(s.key_at, "source \"" + s.name + "\": \"key\" is for tables (as: table) and for the second stream of a "
+                             "windowed join; this stream is joined with `on:` in a join step");
     if (!have_sinks) r.fail(root, "the pipeline needs \"sinks\" (a list of at least one sink)");
     if (!sinks.IsSequence() || sinks.size() == 0) r.fail(sinks, "\"sinks\" must be a list of at least one sink");
     std::size_t i = 0;

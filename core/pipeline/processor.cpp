@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/expr/json_bridge.hpp"
 #include "core/pipeline/loader.hpp"
+#include "core/pipeline/window.hpp"
 
 #include <set>
 
@@ -35,6 +36,7 @@ struct Step {
     std::string label;  // steps[i].filter, for reasons
     std::optional<expr::Program> program;  // filter condition, join key, or the whole map literal
     std::size_t table = 0;
+    bool window = false;  // join: the windowed stream-stream join
     std::string as;
     JoinType join_type = JoinType::inner;
     std::vector<Field> fields;  // map with spreads or drops: evaluated one by one
@@ -61,6 +63,13 @@ struct Processor::Impl {
     std::vector<expr::Program> table_keys;
     std::vector<Decoding> table_decoding;
     Decoding stream_decoding = Decoding::json;
+    std::size_t window_step = 0;  // index of the windowed join in steps (when windowed)
+    bool windowed = false;
+    std::optional<expr::Program> right_key;  // the second stream's `key`
+    Decoding right_decoding = Decoding::json;
+    std::optional<std::string> window_key;
+    std::string right_json;
+    std::vector<expr::Header> held_headers;
     bool steps_read_value = false;  // some expression reads the stream's value before any map replaces it
 
     expr::Evaluator eval;
@@ -106,6 +115,14 @@ Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>())
             st.program = expr::Program::compile(s.on, opts);
             st.as = s.as;
             st.join_type = s.join_type;
+            st.window = s.windowed();
+            if (st.window) {
+                const SourceSpec& right = *spec.source(s.stream);
+                I.windowed = true;
+                I.window_step = i;
+                I.right_key = expr::Program::compile(right.key);
+                I.right_decoding = right.decoding;
+            }
             st.table = static_cast<std::size_t>(
                 std::find(I.table_names.begin(), I.table_names.end(), s.table) - I.table_names.begin());
             st.decoder = std::make_unique<expr::detail::JsonDecoder>();
@@ -154,29 +171,16 @@ const std::vector<sinks::Record>& Processor::outputs() const { return impl_->out
 const std::string& Processor::reason() const { return impl_->reason; }
 const ProcessCounts& Processor::counts() const { return impl_->counts; }
 
-Verdict Processor::process(const expr::Event& event, const TableView& tables) {
-    auto& I = *impl_;
-    ++I.counts.processed;
-    if (!event.value) {
-        ++I.counts.tombstones;
-        return Verdict::tombstone;
-    }
-    expr::Event cur = event;
-    if (I.stream_decoding == Decoding::raw) {
-        I.raw_json.clear();
-        expr::append_json(expr::Value::string_view(*event.value), I.raw_json);
-        cur.value = I.raw_json;
-    } else if (!I.steps_read_value) {
-        // Nothing parses the value on its way, yet undecodable events must not reach sinks.
-        simdjson::dom::element root;
-        if (!I.check_decoder.decode(*event.value, root)) {
-            I.reason = "the event value is not JSON";
-            ++I.counts.dead_lettered;
-            return Verdict::dead_letter;
-        }
-    }
+namespace {
+
+// The steps from `start` on, then one record per sink. `event` is the origin (a left event
+// for windowed results), `cur` what the steps see as the event, `right` the windowed join's
+// partner (its origin takes part in the default id and the timestamp).
+Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& event, expr::Event cur, const HeldEvent* right,
+                  const TableView& tables) {
     bool mapped = false;
-    for (auto& st : I.steps) {
+    for (std::size_t si = start; si < I.steps.size(); ++si) {
+        Step& st = I.steps[si];
         switch (st.kind) {
         case StepKind::filter: {
             expr::Value r = I.eval.eval(*st.program, cur, &I.bindings);
@@ -190,6 +194,14 @@ Verdict Processor::process(const expr::Event& event, const TableView& tables) {
         case StepKind::join: {
             expr::Value k = I.eval.eval(*st.program, cur, &I.bindings);
             if (k.is_error()) return I.dead(st.label + ".on", k);
+            if (st.window) {
+                I.window_key.reset();
+                if (!k.is_null()) {
+                    I.window_key.emplace();
+                    append_key(k, *I.window_key);
+                }
+                return Verdict::windowed;
+            }
             const std::string* row = nullptr;
             if (!k.is_null()) {
                 I.key_buf.clear();
@@ -258,7 +270,7 @@ Verdict Processor::process(const expr::Event& event, const TableView& tables) {
         r.topic.assign(event.topic);
         r.partition = event.partition;
         r.offset = event.offset;
-        r.timestamp_ms = event.timestamp_ms;
+        r.timestamp_ms = right ? std::max(event.timestamp_ms, right->timestamp_ms) : event.timestamp_ms;
         std::optional<expr::Value> key;
         if (o.key) {
             key = I.eval.eval(*o.key, cur, &I.bindings);
@@ -278,7 +290,11 @@ Verdict Processor::process(const expr::Event& event, const TableView& tables) {
         } else if (o.key) {
             r.id = *r.key;  // a record keyed for a view is idempotent by that key
         } else {
-            if (I.default_id.empty()) I.default_id = sinks::default_record_id(event.topic, event.partition, event.offset);
+            if (I.default_id.empty()) {
+                I.default_id = sinks::default_record_id(event.topic, event.partition, event.offset);
+                // A left record may join several partners: each pair gets its own id.
+                if (right) I.default_id += "+" + sinks::default_record_id(right->topic, right->partition, right->offset);
+            }
             r.id = I.default_id;
         }
         if (mapped) r.value.emplace(*cur.value);
@@ -286,6 +302,94 @@ Verdict Processor::process(const expr::Event& event, const TableView& tables) {
     }
     ++I.counts.written;
     return Verdict::written;
+}
+
+
+}  // namespace
+
+Verdict Processor::process(const expr::Event& event, const TableView& tables) {
+    auto& I = *impl_;
+    ++I.counts.processed;
+    if (!event.value) {
+        ++I.counts.tombstones;
+        return Verdict::tombstone;
+    }
+    expr::Event cur = event;
+    if (I.stream_decoding == Decoding::raw) {
+        I.raw_json.clear();
+        expr::append_json(expr::Value::string_view(*event.value), I.raw_json);
+        cur.value = I.raw_json;
+    } else if (!I.steps_read_value) {
+        // Nothing parses the value on its way, yet undecodable events must not reach sinks.
+        simdjson::dom::element root;
+        if (!I.check_decoder.decode(*event.value, root)) {
+            I.reason = "the event value is not JSON";
+            ++I.counts.dead_lettered;
+            return Verdict::dead_letter;
+        }
+    }
+    return run_steps(I, 0, event, cur, nullptr, tables);
+}
+
+Verdict Processor::process_joined(const HeldEvent& left, const HeldEvent* right, const TableView& tables) {
+    auto& I = *impl_;
+    expr::Event event = left.view(I.held_headers);
+    expr::Event cur = event;
+    if (I.stream_decoding == Decoding::raw) {
+        I.raw_json.clear();
+        expr::append_json(expr::Value::string_view(*event.value), I.raw_json);
+        cur.value = I.raw_json;
+    }
+    Step& st = I.steps[I.window_step];
+    if (right && right->value) {
+        std::string_view v = *right->value;
+        if (I.right_decoding == Decoding::raw) {
+            I.right_json.clear();
+            expr::append_json(expr::Value::string_view(v), I.right_json);
+            v = I.right_json;
+        }
+        simdjson::dom::element root;
+        if (!st.decoder->decode(v, root)) {  // checked by window_right_key; only a bug lands here
+            I.reason = st.label + ": the " + std::string(right->topic) + " record is not JSON";
+            ++I.counts.dead_lettered;
+            return Verdict::dead_letter;
+        }
+        I.bindings.set(st.as, expr::detail::from_element(root));
+    } else {
+        I.bindings.set(st.as, expr::Value());
+    }
+    return run_steps(I, I.window_step + 1, event, cur, right, tables);
+}
+
+bool Processor::windowed() const { return impl_->windowed; }
+const std::optional<std::string>& Processor::window_key() const { return impl_->window_key; }
+
+bool Processor::window_right_key(const expr::Event& record, std::optional<std::string>& key) {
+    auto& I = *impl_;
+    key.reset();
+    if (!record.value) {
+        I.reason = "a null value (tombstone) has nothing to join";
+        return false;
+    }
+    expr::Event ev = record;
+    simdjson::dom::element root;
+    if (I.right_decoding == Decoding::raw) {
+        I.right_json.clear();
+        expr::append_json(expr::Value::string_view(*record.value), I.right_json);
+        ev.value = I.right_json;
+    } else if (!I.check_decoder.decode(*record.value, root)) {
+        I.reason = "the event value is not JSON";
+        return false;
+    }
+    expr::Value v = I.eval.eval(*I.right_key, ev);
+    if (v.is_error()) {
+        I.reason = I.steps[I.window_step].label + ": the key of " + std::string(record.topic) + ": " + std::string(v.as_string());
+        return false;
+    }
+    if (v.is_null()) return true;
+    key.emplace();
+    append_key(v, *key);
+    return true;
 }
 
 bool Processor::table_key(std::size_t table, const expr::Event& record, std::string& key) {

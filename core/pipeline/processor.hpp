@@ -9,11 +9,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace meshctl::pipeline {
+
+struct HeldEvent;
 
 /// Table rows by key, as the processor sees them.
 class TableView {
@@ -31,6 +34,7 @@ enum class Verdict {
     unmatched,    // an inner join found no row
     dead_letter,  // decoding or evaluation failed (see Processor::reason)
     tombstone,    // a null stream value: nothing to process
+    windowed,     // reached the windowed join: the caller hands it to the window (see Processor::window_key)
 };
 
 /// Counters over all processed events.
@@ -43,6 +47,7 @@ struct ProcessCounts {
     std::uint64_t left_unmatched = 0;  // left-join misses (events kept, row null)
     std::uint64_t dead_lettered = 0;
     std::uint64_t tombstones = 0;
+    std::uint64_t late = 0;       // windowed join: records dropped because their window had closed
 };
 
 /// Renders a key value as the bytes tables are indexed by: strings as they are, other
@@ -69,6 +74,17 @@ public:
     /// The key a table record is stored under, by the table's `key` expression; false
     /// (with reason()) when it cannot be computed.
     bool table_key(std::size_t table, const expr::Event& record, std::string& key);
+    /// True when the pipeline has a windowed stream-stream join.
+    bool windowed() const;
+    /// After `windowed`: the event's join key (nullopt for a null key, which matches nothing).
+    const std::optional<std::string>& window_key() const;
+    /// The join key of a record of the windowed join's second stream, by that source's `key`
+    /// expression; false (with reason()) when its value does not decode or the key fails.
+    bool window_right_key(const expr::Event& record, std::optional<std::string>& key);
+    /// Runs the steps after the windowed join for a result of the window: `left` (an event
+    /// that returned `windowed`) with its partner `right`, or with none (a left join's
+    /// unmatched record). The records' origin is the left event; the default id names both.
+    Verdict process_joined(const HeldEvent& left, const HeldEvent* right, const TableView& tables);
     /// Checks a table value decodes as its source says; false (with reason()) when not.
     /// `stored` receives the bytes to keep (raw values become JSON strings).
     bool table_value(std::size_t table, std::string_view value, std::string& stored);

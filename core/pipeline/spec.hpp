@@ -30,8 +30,9 @@ struct SourceSpec {
     SourceKind kind = SourceKind::stream;
     Decoding decoding = Decoding::json;
     std::string from = "beginning";   // streams: the position for a group without committed offsets
-    std::string key = "key";          // tables: the expression giving each row's key
+    std::string key = "key";          // tables: each row's key; a windowed join's second stream: each record's join key
     Location at;
+    Location key_at;                  // where `key` was given (line 0: not given)
 };
 
 /// What a step does.
@@ -52,7 +53,10 @@ struct MapField {
 struct StepSpec {
     StepKind kind = StepKind::filter;
     std::string expr;                 // filter: the condition
-    std::string table;                // join: the table source
+    std::string table;                // join: the table source (empty for a windowed join)
+    std::string stream;               // windowed join: the second stream source (empty for a table join)
+    std::int64_t window_ms = 0;       // windowed join: records join when |t_left - t_right| <= window
+    std::int64_t grace_ms = 0;        // windowed join: how long after a window closes late records are still taken
     std::string on;                   // join: the stream-side key expression
     JoinType join_type = JoinType::inner;
     std::string as;                   // join: the name the table row is bound to (default: the table's name)
@@ -61,6 +65,8 @@ struct StepSpec {
     std::vector<std::string> drop;    // map: fields removed from the result
     Location at;
     Location expr_at;                 // where the expression (filter/on) starts
+    /// True for a windowed stream-stream join.
+    bool windowed() const { return kind == StepKind::join && !stream.empty(); }
 };
 
 /// One sink: `type` and `options` go to sinks::open_sink_spec unchanged; `id` and `key`
@@ -86,8 +92,12 @@ struct PipelineSpec {
     std::optional<SinkSpec> dead_letter;
     std::optional<std::string> group;  // consumer group (default meshctl-pipeline-NAME)
 
-    /// The one stream source.
+    /// The stream source the pipeline is driven by (not the second stream of a windowed join).
     const SourceSpec& stream() const;
+    /// The windowed join step, or nullptr (a pipeline has at most one).
+    const StepSpec* windowed_join() const;
+    /// The second stream of the windowed join, or nullptr.
+    const SourceSpec* joined_stream() const;
     /// The source called `name`, or nullptr.
     const SourceSpec* source(const std::string& name) const;
     /// The consumer group used when --group is not given.

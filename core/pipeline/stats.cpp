@@ -10,7 +10,7 @@ namespace {
 nlohmann::json counts_json(const ProcessCounts& c) {
     return {{"processed", c.processed}, {"filtered", c.filtered},           {"joined", c.joined},
             {"unmatched", c.unmatched}, {"left_unmatched", c.left_unmatched}, {"dead_lettered", c.dead_lettered},
-            {"tombstones", c.tombstones}, {"emitted", c.written}};
+            {"tombstones", c.tombstones}, {"late", c.late}, {"emitted", c.written}};
 }
 
 std::string rate(double r) {
@@ -36,6 +36,8 @@ nlohmann::json RunStats::to_json() const {
     j["written"] = w;
     j["table_rows"] = table_rows;
     j["table_bytes"] = table_bytes;
+    j["window_records"] = window_records;
+    j["window_bytes"] = window_bytes;
     j["lag"] = lag;
     j["partitions"] = partitions;
     j["elapsed_s"] = elapsed_s;
@@ -57,10 +59,12 @@ void RunStats::to_text(std::ostream& out, const output::TextStyle&) const {
         << " joined, " << counts.unmatched << " unmatched";
     if (counts.left_unmatched) out << ", " << counts.left_unmatched << " without a row (left join)";
     if (counts.tombstones) out << ", " << counts.tombstones << " tombstones skipped";
+    if (counts.late) out << ", " << counts.late << " late (window closed)";
     out << ", " << counts.dead_lettered << " dead-lettered\n";
     for (const auto& [sink, n] : written) out << "  written: " << n << " to " << sink << "\n";
     out << "  table: " << table_rows << " rows, " << table_bytes / 1024 << " KiB; lag " << lag << "; "
         << rate(events_in_per_s) << " in, " << rate(events_out_per_s) << " out\n";
+    if (window_records) out << "  window: " << window_records << " records in open windows, " << window_bytes / 1024 << " KiB\n";
 }
 
 std::string RunStats::progress_line() const {
@@ -87,6 +91,7 @@ nlohmann::json PreviewResult::to_json() const {
     j["dead_letters"] = dl;
     j["events"] = counts_json(counts);
     j["table_rows"] = table_rows;
+    j["window_records"] = window_records;
     return j;
 }
 

@@ -159,11 +159,15 @@ void read_ranges(kafka::Consumer& consumer, std::vector<PartitionRange>& ranges,
     if (open == 0) return;
     consumer.assign(assignment);
     std::vector<rd_kafka_message_t*> batch(1024);
+    // A bounded read gets records or end-of-partition events while the cluster answers;
+    // neither for a whole timeout means it is gone: fail rather than wait forever.
+    auto last_progress = std::chrono::steady_clock::now();
     while (open > 0 && !util::interrupted()) {
         std::size_t n = consumer.poll_batch(200, batch.data(), batch.size());
-        bool stop_all = false;
+        bool stop_all = false, progress = false;
         for (std::size_t i = 0; i < n; ++i) {
             MessagePtr m(batch[i]);
+            progress = progress || !m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
             if (stop_all) continue;
             auto it = by_partition.find(m->partition);
             if (it == by_partition.end() || it->second->done) continue;
@@ -198,6 +202,9 @@ void read_ranges(kafka::Consumer& consumer, std::vector<PartitionRange>& ranges,
                 --open;
             }
         if (stop_all) break;
+        if (progress || follow) last_progress = std::chrono::steady_clock::now();
+        else if (std::chrono::steady_clock::now() - last_progress > consumer.client().settings().timeout)
+            consumer.client().fail(RD_KAFKA_RESP_ERR__TIMED_OUT, "read", "topic \"" + ranges.front().tp.topic + "\"");
     }
     if (util::interrupted()) runner.stats.interrupted = true;
 }

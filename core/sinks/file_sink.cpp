@@ -56,6 +56,7 @@ public:
         if (fd_ < 0)
             throw io_error("cannot open sink file " + path_ + ": " + std::strerror(errno),
                            "check that the folder exists and is writable");
+        acknowledged_size_ = ::lseek(fd_, 0, SEEK_END);
     }
     ~FileSink() override {
         if (fd_ >= 0) ::close(fd_);
@@ -70,6 +71,7 @@ public:
         drain();
         if (::fsync(fd_) != 0 && errno != EINVAL)
             throw io_error("cannot sync sink file " + path_ + ": " + std::strerror(errno));
+        acknowledged_size_ = ::lseek(fd_, 0, SEEK_END);
         FlushResult r;
         r.written = pending_;
         pending_ = 0;
@@ -84,8 +86,13 @@ private:
             if (n < 0) {
                 if (errno == EINTR) continue;
                 int e = errno;
-                // Keep what was not written: nothing past it may be acknowledged.
-                buffer_.erase(0, off);
+                // Nothing past the last flush was acknowledged, so nothing past it was
+                // committed: cut the file back there, so that no torn line is left for the
+                // next run to append to (it writes those records again).
+                if (acknowledged_size_ >= 0 && ::ftruncate(fd_, acknowledged_size_) != 0) {
+                    // The error below already says the file is unusable; the torn tail stays.
+                }
+                buffer_.clear();
                 throw io_error("cannot write sink file " + path_ + ": " + std::strerror(e),
                                e == ENOSPC ? "the disk is full; free space and run again (offsets were not committed past "
                                              "what was written)"
@@ -99,6 +106,7 @@ private:
     int fd_ = -1;
     std::string buffer_;
     std::uint64_t pending_ = 0;
+    off_t acknowledged_size_ = -1;  // file size at the last flush (or at open)
 };
 
 class StreamSink : public Sink {

@@ -107,3 +107,31 @@ TEST_CASE("the suggestion pool holds names, and owners/tags/fields when they wer
     CHECK(std::find(fields.begin(), fields.end(), "customer_id") != fields.end());
     CHECK(std::find(fields.begin(), fields.end(), "city") != fields.end());
 }
+
+TEST_CASE("--field and terms also match the fields of a topic's registered schema, managed or not") {
+    Mesh m;
+    auto entries = m.entries();
+    for (auto& e : entries) {
+        if (e.name == "clickstream") e.registry_fields = {"session_id", "page.url", "customer_id"};
+        if (e.name == "payments") e.registry_fields = {"payment_id", "order_id"};
+    }
+    Query q;
+    q.field = "customer_id";
+    CHECK(names(entries, q) == std::vector<std::string>{"orders", "clickstream"});
+    q.field = "url";  // a leaf of a nested path
+    CHECK(names(entries, q) == std::vector<std::string>{"clickstream"});
+    q.field = "payment_id";
+    CHECK(names(entries, q) == std::vector<std::string>{"payments"});
+    Query owner_and_field;
+    owner_and_field.owner = "payments";
+    owner_and_field.field = "session_id";  // both must hold
+    CHECK(names(entries, owner_and_field).empty());
+    Query term;
+    term.terms = {"session_id"};
+    CHECK(names(entries, term) == std::vector<std::string>{"clickstream"});
+    Query none;
+    none.field = "session";
+    CHECK(names(entries, none).empty());
+    auto pool = suggestion_pool(entries, none);
+    CHECK(std::find(pool.begin(), pool.end(), "session_id") != pool.end());
+}

@@ -91,7 +91,7 @@ TEST_CASE("names are checked: a filter before the join cannot use its row, joins
     CHECK(e.find("no source called \"custmers\"") != std::string::npos);
     CHECK(e.find("did you mean \"customers\"") != std::string::npos);
     auto stream = error_of(replace(seed, "as: table, key: key", "as: stream"));
-    CHECK(stream.find("exactly one stream") != std::string::npos);
+    CHECK(stream.find("source \"customers\" is a stream") != std::string::npos);
 }
 
 TEST_CASE("sinks: a type is required and checked, id/key expressions compile, positions and YAML errors") {
@@ -104,12 +104,12 @@ TEST_CASE("sinks: a type is required and checked, id/key expressions compile, po
               .find("whole history") != std::string::npos);
 }
 
-TEST_CASE("map spreads, drop steps and left joins parse; windowed joins are refused clearly") {
+TEST_CASE("map spreads, drop steps and left joins parse; a window on a table join is refused clearly") {
     auto p = parse_pipeline(replace(seed, "  - map: {order_id: value.order_id, amount: value.amount, customer: customer.name}",
                                     "  - map: {\"...\": value, name: customer.name}\n  - drop: [items, status]"),
                             "p.yaml");
     REQUIRE(p.steps.size() == 4);
     CHECK(p.steps[2].fields[0].spread);
     CHECK(p.steps[3].drop == std::vector<std::string>{"items", "status"});
-    CHECK(error_of(replace(seed, "type: inner,", "type: inner, window: 10m,")).find("not supported yet") != std::string::npos);
+    CHECK(error_of(replace(seed, "type: inner,", "type: inner, window: 10m,")).find("\"window\" is for stream-stream joins") != std::string::npos);
 }

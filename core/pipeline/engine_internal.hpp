@@ -1,0 +1,109 @@
+// The run loop's state, shared by engine.cpp (consuming, flushing, committing) and
+// engine_window.cpp (the windowed stream-stream join: both streams merged by timestamp).
+// Not part of the pipeline's public interface.
+#pragma once
+
+#include "core/error.hpp"
+#include "core/kafka/admin.hpp"
+#include "core/kafka/consumer.hpp"
+#include "core/pipeline/engine.hpp"
+#include "core/pipeline/explain.hpp"
+#include "core/pipeline/table.hpp"
+#include "core/pipeline/table_feed.hpp"
+#include "core/pipeline/window.hpp"
+
+#include <deque>
+#include <limits>
+#include <set>
+
+namespace meshctl::pipeline::detail {
+
+using Clock = std::chrono::steady_clock;
+
+/// One consumed partition.
+struct Part {
+    std::int64_t next = 0;       // next offset to process
+    std::int64_t committed = 0;  // last committed next-offset
+    std::int64_t reported = -1;  // processed position last committed as metadata (windowed joins)
+    std::int64_t stop = std::numeric_limits<std::int64_t>::max();
+};
+
+/// Records of one partition fetched but not yet processed (windowed pipelines only: they
+/// are processed in timestamp order across partitions and both streams).
+struct Queue {
+    std::deque<rd_kafka_message_t*> messages;
+    bool eof = false;  // the partition's end was reached after the last queued record
+};
+
+/// Index of the stream in Engine::topics_: the pipeline's stream, and a windowed join's second one.
+enum StreamIndex : int { primary = 0, joined = 1 };
+
+/// One pipeline run.
+class Engine {
+public:
+    Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::SinkContext& ctx, std::ostream& out);
+    ~Engine();
+
+    RunStats run();
+
+private:
+    void prepare_positions();
+    void on_assigned(const std::vector<kafka::TopicPartition>& tps);
+    void on_revoked(const std::vector<kafka::TopicPartition>& tps);
+    void handle(rd_kafka_message_t* m);
+    bool flush_and_commit(std::chrono::milliseconds per_sink);
+    void sink_failed(const Error& e);
+    void commit();
+    void dead_letter(const expr::Event& ev, const std::string& reason);  // table records, sink rejects
+    void write_dead(const expr::Event& ev, const std::string& reason);   // already counted by the processor
+    void snapshot(bool final);
+    bool caught_up();
+    bool others_caught_up();
+    int stream_of(const rd_kafka_message_t* m) const;
+    std::int64_t commit_position(int stream, std::int32_t partition, const Part& p) const;
+
+    // Windowed joins (engine_window.cpp).
+    void enqueue(rd_kafka_message_t* m);
+    void drain();
+    void handle_windowed(int stream, rd_kafka_message_t* m);
+    void emit_joined(const HeldEvent& left, const HeldEvent* right);
+    void drop_queues(int stream, const std::vector<std::int32_t>& partitions);
+    void drop_all_queues();
+
+    const PipelineSpec& spec_;
+    const RunOptions& opts_;
+    const sinks::SinkContext& ctx_;
+    Processor proc_;
+    TableStore store_;
+    std::vector<std::unique_ptr<TableFeed>> feeds_;
+    std::vector<TablePlan> table_plans_;
+    std::vector<std::unique_ptr<sinks::Sink>> sinks_;
+    std::unique_ptr<sinks::Sink> dead_;
+    std::unique_ptr<kafka::Consumer> consumer_;
+    int streams_ = 1;                                      // 2 with a windowed join
+    std::string topics_[2];
+    std::string names_[2];                                 // source names, for stats
+    std::map<std::int32_t, std::int64_t> from_[2], stop_[2];  // resolved positions per partition
+    std::set<std::int32_t> from_used_[2];                  // --from applies once per partition per run
+    std::map<std::int32_t, Part> parts_[2];                // assigned partitions
+    std::vector<std::int32_t> pending_tables_;             // assigned partitions whose table rows must load first
+    bool assigned_once_ = false;
+    std::uint64_t since_flush_ = 0, read_[2] = {0, 0}, dead_logged_ = 0, extra_dead_ = 0;
+    Clock::time_point last_flush_ = Clock::now(), started_ = Clock::now(), last_stats_ = Clock::now(),
+                      last_progress_{}, last_rate_ = Clock::now();
+    std::uint64_t rate_in_ = 0, rate_out_ = 0;
+    std::optional<Clock::time_point> failing_since_;
+    std::chrono::milliseconds backoff_{500};
+    std::vector<expr::Header> headers_;
+    RunStats stats_;
+    std::unique_ptr<kafka::Admin> admin_;                  // reads the group's commits for partitions held by others
+    Clock::time_point last_group_check_{};
+    bool waiting_logged_ = false;
+
+    std::unique_ptr<WindowJoin> window_;
+    std::map<std::int32_t, Queue> queues_[2];
+    std::size_t queued_ = 0;
+    std::optional<Clock::time_point> blocked_since_;
+};
+
+}  // namespace meshctl::pipeline::detail
