@@ -1,4 +1,5 @@
 #include "cmd/app.hpp"
+#include "core/schema/registry.hpp"
 
 #include "core/error.hpp"
 #include "core/output/terminal.hpp"
@@ -68,6 +69,7 @@ void run_command(App& app, PipelineArgs& a, CLI::App* sub) {
     if (sub->get_option("--until")->count()) o.until = a.until;
     if (!a.group.empty()) o.group = a.group;
     auto flush = flush_policy(a);
+    o.schema_by_id = schema::registry_lookup(app.settings());  // Confluent-framed records decode with it
     o.flush_records = flush.records;
     o.flush_interval = flush.interval;
     if (!a.stats_interval.empty()) {

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/sample/sample.hpp"
+#include "core/schema/registry.hpp"
 #include "core/util/log.hpp"
 #include "core/util/signals.hpp"
 
@@ -60,6 +61,8 @@ void register_sample(CLI::App& cli, App& app) {
             if (const auto* entry = snapshot.find(name)) return entry->descriptor.topic;
             return std::nullopt;
         };
+        // Confluent-framed records are decoded with the registry's schemas (when one is configured).
+        o.schema_by_id = schema::registry_lookup(app.settings());
         auto write = [](std::string_view bytes) {
             if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) throw io_error("cannot write to stdout");
         };
@@ -72,6 +75,9 @@ void register_sample(CLI::App& cli, App& app) {
         if (stats.eval_errors)
             app.note(std::to_string(stats.eval_errors) + " events could not be evaluated by --where and were skipped (first at " +
                      origin(stats.topic, stats.first_eval_error) + "); check the field names with -f json");
+        if (stats.undecodable)
+            app.note(std::to_string(stats.undecodable) + " framed events could not be decoded and are shown as they are (first at " +
+                     origin(stats.topic, stats.first_undecodable) + ": " + stats.undecodable_reason + ")");
         if (stats.interrupted) {
             Error e(ErrorKind::interrupted, "interrupted after " + std::to_string(stats.written) + " events");
             e.signal = util::interrupt_signal();

@@ -20,7 +20,7 @@ namespace meshctl::pipeline {
 namespace detail {
 
 Engine::Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::SinkContext& ctx, std::ostream& out)
-    : spec_(spec), opts_(opts), ctx_(ctx), proc_(spec), store_(proc_.tables().size()) {
+    : spec_(spec), opts_(opts), ctx_(ctx), proc_(spec), store_(proc_.tables().size()), decoder_(opts.schema_by_id) {
     for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
     if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
     stats_.pipeline = spec.name;
@@ -173,6 +173,11 @@ void Engine::handle(rd_kafka_message_t* m) {
     if (m->offset < p.next || m->offset >= p.stop) return;  // stale (before a seek) or past --until
     ++read_[primary];
     expr::Event ev = expr::event_from_message(m, topics_[primary], headers_);
+    if (!decode_framed(ev)) {
+        p.next = m->offset + 1;
+        ++since_flush_;
+        return;
+    }
     switch (proc_.process(ev, store_)) {
     case Verdict::written:
         for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i]->write(proc_.outputs()[i]);
@@ -182,6 +187,18 @@ void Engine::handle(rd_kafka_message_t* m) {
     }
     p.next = m->offset + 1;
     ++since_flush_;
+}
+
+bool Engine::decode_framed(expr::Event& ev) {
+    if (!ev.value || !schema::is_confluent_framed(*ev.value)) return true;
+    auto d = decoder_.decode(*ev.value);
+    if (d.ok()) {
+        ev.value = d.json;
+        return true;
+    }
+    dead_letter(ev, std::string("cannot decode the framed value (") + schema::Decoder::status_name(d.status) +
+                        (d.error.empty() ? "" : ": " + d.error) + ")");
+    return false;
 }
 
 // Up to where a partition may be committed: what was processed, but with a windowed join

@@ -6,6 +6,7 @@
 #include "core/output/emit.hpp"
 #include "core/pipeline/processor.hpp"
 #include "core/pipeline/spec.hpp"
+#include "core/schema/decoder.hpp"
 #include "core/sinks/sink.hpp"
 
 #include <chrono>
@@ -57,6 +58,9 @@ struct RunOptions {
     std::chrono::milliseconds stats_interval{0};  // 0: no periodic stats
     std::function<void(const RunStats&)> on_stats;     // every stats_interval
     std::function<void(const RunStats&)> on_progress;  // often (callers throttle)
+    /// Schemas by id for Confluent-framed stream records (the registry); empty = none, and
+    /// framed records are then dead-lettered as undecodable.
+    schema::SchemaById schema_by_id;
 };
 
 /// Runs until --until is reached or a signal arrives; returns the summary with `stopped`

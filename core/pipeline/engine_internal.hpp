@@ -95,6 +95,10 @@ private:
     std::optional<Clock::time_point> failing_since_;
     std::chrono::milliseconds backoff_{500};
     std::vector<expr::Header> headers_;
+    schema::Decoder decoder_;
+    /// Replaces a Confluent-framed value by its JSON; false (after dead-lettering it) when
+    /// it does not decode.
+    bool decode_framed(expr::Event& ev);
     RunStats stats_;
     std::unique_ptr<kafka::Admin> admin_;                  // reads the group's commits for partitions held by others
     Clock::time_point last_group_check_{};

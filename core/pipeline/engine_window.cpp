@@ -99,6 +99,11 @@ void Engine::handle_windowed(int s, rd_kafka_message_t* m) {
     if (m->offset < p.next || m->offset >= p.stop) return;
     ++read_[s];
     expr::Event ev = expr::event_from_message(m, topics_[s], headers_);
+    if (!decode_framed(ev)) {
+        p.next = m->offset + 1;
+        ++since_flush_;
+        return;
+    }
     auto emit = [this](const HeldEvent& left, const HeldEvent* right) { emit_joined(left, right); };
     if (s == primary) {
         switch (proc_.process(ev, store_)) {

@@ -94,11 +94,14 @@ std::string_view key_of(const rd_kafka_message_t* m) {
 
 }  // namespace
 
-void RecordFormatter::append(const rd_kafka_message_t* m, std::string& out) {
+std::string_view RecordFormatter::value_of(const rd_kafka_message_t* m) const { return value_ ? *value_ : payload(m); }
+
+void RecordFormatter::append(const rd_kafka_message_t* m, std::string& out, std::optional<std::string_view> value) {
+    value_ = value;
     switch (spec_.format) {
         case RecordFormat::text:
         case RecordFormat::raw:
-            out.append(payload(m));
+            out.append(value_of(m));
             out += '\n';
             break;
         case RecordFormat::json:
@@ -143,8 +146,8 @@ void RecordFormatter::append_envelope(const rd_kafka_message_t* m, std::string& 
     if (m->key) append_json_string(key_of(m), out);
     else out += "null";
     out += ",\"value\":";
-    std::string_view v = payload(m);
-    if (!m->payload) {
+    std::string_view v = value_of(m);
+    if (!m->payload && !value_) {
         out += "null";
     } else if (is_json(v)) {
         if (std::memchr(v.data(), '\n', v.size()) || std::memchr(v.data(), '\r', v.size())) {
@@ -175,8 +178,8 @@ void RecordFormatter::append_template(const rd_kafka_message_t* m, std::string& 
             case 'o': out += std::to_string(m->offset); break;
             case 'k': out.append(key_of(m)); break;
             case 'K': out += m->key ? std::to_string(m->key_len) : "-1"; break;
-            case 's': out.append(payload(m)); break;
-            case 'S': out += m->payload ? std::to_string(m->len) : "-1"; break;
+            case 's': out.append(value_of(m)); break;
+            case 'S': out += m->payload ? std::to_string(value_of(m).size()) : "-1"; break;
             case 'T': out += std::to_string(rd_kafka_message_timestamp(m, nullptr)); break;
             case 'h': {
                 rd_kafka_headers_t* hdrs = nullptr;

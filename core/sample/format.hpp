@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,16 +29,19 @@ FormatSpec parse_format_spec(std::string_view spec);
 class RecordFormatter {
 public:
     explicit RecordFormatter(FormatSpec spec) : spec_(std::move(spec)) {}
-    /// Appends `m` to `out`.
-    void append(const rd_kafka_message_t* m, std::string& out);
+    /// Appends `m` to `out`; `value`, when given, replaces the payload (a decoded Avro
+    /// record, for instance).
+    void append(const rd_kafka_message_t* m, std::string& out, std::optional<std::string_view> value = std::nullopt);
     /// The spec.
     const FormatSpec& spec() const { return spec_; }
 
 private:
     void append_envelope(const rd_kafka_message_t* m, std::string& out);
     void append_template(const rd_kafka_message_t* m, std::string& out);
+    std::string_view value_of(const rd_kafka_message_t* m) const;
     FormatSpec spec_;
     std::string scratch_;
+    std::optional<std::string_view> value_;  // the replacement payload of the record being appended
 };
 
 /// Appends `s` as a JSON string literal (escaped; invalid UTF-8 bytes as \u00XX).

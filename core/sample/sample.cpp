@@ -77,7 +77,7 @@ constexpr std::size_t flush_bytes = 1 << 20;
 class Runner {
 public:
     Runner(const SampleOptions& o, const Writer& w, std::optional<expr::Program> filter)
-        : opts_(o), write_(w), formatter_(o.format), filter_(std::move(filter)) {
+        : opts_(o), write_(w), formatter_(o.format), filter_(std::move(filter)), decoder_(o.schema_by_id) {
         buffer_.reserve(flush_bytes + 65536);
         if (opts_.format.format == RecordFormat::json) buffer_ += "[";
     }
@@ -86,6 +86,7 @@ public:
     bool passes(const rd_kafka_message_t* m) {
         if (!filter_) return true;
         expr::Event ev = expr::event_from_message(m, stats.topic, headers_);
+        if (auto v = decoded(m)) ev.value = v;
         switch (evaluator_.test(*filter_, ev)) {
             case expr::Outcome::match: return true;
             case expr::Outcome::no_match: return false;
@@ -102,7 +103,8 @@ public:
     void emit(const rd_kafka_message_t* m) {
         if (opts_.format.format == RecordFormat::json && stats.written > 0) buffer_ += ",\n";
         else if (opts_.format.format == RecordFormat::json) buffer_ += "\n";
-        formatter_.append(m, buffer_);
+        // -f raw keeps the bytes as they are; every other format shows framed records decoded.
+        formatter_.append(m, buffer_, opts_.format.format == RecordFormat::raw ? std::nullopt : decoded(m));
         if (opts_.format.format == RecordFormat::jsonl) buffer_ += '\n';
         ++stats.written;
         if (buffer_.size() >= flush_bytes) flush();
@@ -120,6 +122,28 @@ public:
 
     bool full() const { return opts_.count > 0 && stats.written >= opts_.count; }
 
+    // The JSON of a Confluent-framed payload (cached for the last record); nullopt for
+    // unframed payloads, which are used as they are, and for framed ones that fail to decode.
+    std::optional<std::string_view> decoded(const rd_kafka_message_t* m) {
+        if (!m->payload || !schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len})) return std::nullopt;
+        if (m == last_ && last_offset_ == m->offset && last_partition_ == m->partition) return last_json_;
+        last_ = m;
+        last_offset_ = m->offset;
+        last_partition_ = m->partition;
+        auto d = decoder_.decode({static_cast<const char*>(m->payload), m->len});
+        if (d.ok()) {
+            ++stats.decoded;
+            last_json_ = d.json;
+        } else {
+            if (stats.undecodable++ == 0) {
+                stats.first_undecodable = {m->partition, m->offset};
+                stats.undecodable_reason = d.error.empty() ? schema::Decoder::status_name(d.status) : d.error;
+            }
+            last_json_.reset();
+        }
+        return last_json_;
+    }
+
     SampleStats stats;
 
 private:
@@ -130,6 +154,11 @@ private:
     expr::Evaluator evaluator_;
     std::vector<expr::Header> headers_;
     std::string buffer_;
+    schema::Decoder decoder_;
+    const rd_kafka_message_t* last_ = nullptr;
+    std::int64_t last_offset_ = -1;
+    std::int32_t last_partition_ = -1;
+    std::optional<std::string_view> last_json_;
 };
 
 struct PartitionRange {

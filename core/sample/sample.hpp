@@ -5,6 +5,7 @@
 #include "core/expr/expr.hpp"
 #include "core/kafka/client.hpp"
 #include "core/sample/format.hpp"
+#include "core/schema/decoder.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -36,6 +37,8 @@ struct SampleOptions {
     bool follow = false;                    // keep reading new records
     Strategy strategy = Strategy::head;
     FormatSpec format;
+    /// Looks schemas up by id for Confluent-framed payloads (the registry); empty = none.
+    schema::SchemaById schema_by_id;
     /// Maps a data product name to its topic when no topic has that name (the catalog).
     std::function<std::optional<std::string>(const std::string&)> product_topic;
 };
@@ -55,6 +58,10 @@ struct SampleStats {
     Origin first_not_json;
     std::int64_t eval_errors = 0;   // records whose --where evaluation failed (counted false)
     Origin first_eval_error;
+    std::int64_t decoded = 0;       // Confluent-framed records decoded to JSON
+    std::int64_t undecodable = 0;   // framed records that could not be decoded (shown as they are)
+    Origin first_undecodable;
+    std::string undecodable_reason;
     bool interrupted = false;
     bool nothing_in_range = false;  // --from was at or beyond the end
 };
