@@ -234,3 +234,69 @@ TEST_CASE("CEL details: overflow, division by zero, unicode size, bytes and time
     CHECK(eval("[1, 2] + [3] == [1, 2, 3] && 'a' + 'b' == 'ab'").as_bool());
     CHECK(eval("'abc'.matches('^a.c$') && 'ABC'.lowerAscii() == 'abc'").as_bool());
 }
+
+std::string json_text(const Value& v) {
+    std::string out;
+    append_json(v, out);
+    return out;
+}
+
+TEST_CASE("constant paths into value read the same through the fast reader as through the full decode") {
+    // Each expression is evaluated twice on the same event: as written (constant paths are
+    // read with On-Demand where possible) and with `value` wrapped so that the program reads
+    // it as a whole (the full decode), which is the reference.
+    const std::vector<std::string> docs = {
+        R"({"amount": 300.5, "currency": "EUR", "n": 1, "u": 18446744073709551615, "flag": true, "none": null,
+            "a": {"b": "x", "c": [1, 2]}, "items": [{"sku": "k"}, {"sku": "m"}], "q": "say \"hi\"\n", "sl/ash": 7})",
+        R"({"amount": 12, "currency": "USD", "a": {}})",
+        R"([1, 2, 3])",
+        R"(42)",
+        R"("text")",
+        R"(not json)",
+        R"({"amount": 5, "amount": 6})",
+    };
+    const std::vector<std::string> exprs = {
+        "value.amount > 250.0",  "value.currency == \"EUR\"", "value.n == 1.0",        "value.u > 0u",
+        "value.flag",            "value.none == null",        "value.a.b == \"x\"",    "size(value.a.c) == 2",
+        "value.items[1].sku",    "has(value.none)",           "has(value.missing)",    "has(value.a.b)",
+        "has(value.zz.b)",       "value.missing == 1",        "value.q.size()",        "value.amount + 1.0",
+        "value.a.b == \"x\" && size(value) > 1",
+    };
+    Evaluator fast_ev, full_ev;
+    for (const auto& doc : docs) {
+        for (const auto& src : exprs) {
+            CAPTURE(doc);
+            CAPTURE(src);
+            std::string whole;
+            for (std::size_t i = 0; i < src.size();) {
+                if (src.compare(i, 6, "value.") == 0 || src.compare(i, 6, "value)") == 0) {
+                    whole += "(true ? value : value)";
+                    i += 5;
+                } else {
+                    whole += src[i++];
+                }
+            }
+            auto fast_p = Program::compile(src);
+            auto full_p = Program::compile(whole);
+            auto event = json_event(doc);
+            Value fast = fast_ev.eval(fast_p, event);
+            Outcome fast_outcome = fast_ev.test(fast_p, event);
+            Value reference = full_ev.eval(full_p, event);
+            Outcome reference_outcome = full_ev.test(full_p, event);
+            CHECK(fast.is_error() == reference.is_error());
+            CHECK(fast_outcome == reference_outcome);
+            if (!fast.is_error() && !reference.is_error()) {
+                CHECK(fast.kind() == reference.kind());
+                CHECK(json_text(fast) == json_text(reference));
+            }
+        }
+    }
+}
+
+TEST_CASE("malformed documents are not JSON for the fast reader either") {
+    Evaluator ev;
+    auto p = Program::compile("value.amount > 250.0");
+    CHECK(ev.test(p, json_event(R"({"amount": 300.0})")) == Outcome::match);
+    CHECK(ev.test(p, json_event(R"({"amount": 300.0, "rest": [1, 2)")) == Outcome::not_json);
+    CHECK(ev.test(p, json_event(R"({"amount": 3oo})")) == Outcome::not_json);
+}
