@@ -152,7 +152,8 @@ TEST_CASE("framed JSON Schema payloads decode to the bytes after the frame") {
     FakeRegistry reg;
     reg.schemas[5] = {5, "JSON", R"({"type":"object","properties":{"a":{"type":"integer"}}})"};
     Decoder d(reg.lookup());
-    auto r = d.decode(frame(5, R"({"a":2})"));
+    std::string framed = frame(5, R"({"a":2})");  // `json` views the input: it must outlive the result
+    auto r = d.decode(framed);
     CHECK(r.status == DecodeStatus::framed_json);
     CHECK(r.schema_id == 5);
     CHECK(r.json == R"({"a":2})");
