@@ -55,8 +55,6 @@ public:
     }
     int locals() const { return max_locals_; }
     bool uses_value() const { return uses_value_; }
-    std::size_t value_paths() const { return value_paths_; }
-    bool whole_value() const { return whole_value_; }
 
 private:
     [[noreturn]] void fail(std::size_t pos, const std::string& msg) { fail_at(src_, pos, msg); }
@@ -94,7 +92,6 @@ private:
             if (ev.name == a.name) {
                 if (ev.var == EventVar::value) {
                     uses_value_ = true;
-                    whole_value_ = true;  // read as a whole, not only through constant paths
                     if (opts_.value_fields) shape = &*opts_.value_fields;
                 }
                 return make_event_var(a.pos, ev.var, a.name);
@@ -156,46 +153,8 @@ private:
         return nullptr;
     }
 
-    // `value.a.b` (a selection chain rooted at the event's `value`, not shadowed by a
-    // comprehension variable) as its (field, position) steps; nullopt otherwise.
-    std::optional<std::vector<std::pair<std::string, std::size_t>>> value_steps(const Ast& a) const {
-        std::vector<std::pair<std::string, std::size_t>> steps;
-        const Ast* e = &a;
-        while (e->kind == AstKind::select) {
-            steps.emplace_back(e->name, e->pos);
-            e = e->target.get();
-        }
-        if (e->kind != AstKind::ident || e->name != "value") return std::nullopt;
-        for (const auto& sc : scopes_)
-            if (sc.first == "value") return std::nullopt;
-        std::reverse(steps.begin(), steps.end());
-        return steps;
-    }
-
-    NodePtr path_node(std::size_t pos, const std::vector<std::pair<std::string, std::size_t>>& steps, bool test_only,
-                      const FieldTree*& shape) {
-        uses_value_ = true;
-        const FieldTree* node = opts_.value_fields ? &*opts_.value_fields : nullptr;
-        ValuePath path;
-        path.index = value_paths_++;
-        path.test_only = test_only;
-        for (const auto& [field, at] : steps) {
-            node = child_shape(node, field, at);
-            path.fields.push_back(field);
-            path.pointer += '/';
-            for (char c : field) {
-                if (c == '~') path.pointer += "~0";
-                else if (c == '/') path.pointer += "~1";
-                else path.pointer += c;
-            }
-        }
-        shape = test_only ? nullptr : node;
-        return make_value_path(pos, std::move(path));
-    }
-
     NodePtr select(const Ast& a, const FieldTree*& shape) {
         if (auto q = qualified(a)) return q;
-        if (auto steps = value_steps(a)) return path_node(a.pos, *steps, false, shape);
         const FieldTree* parent = nullptr;
         NodePtr operand = build(*a.target, parent);
         shape = child_shape(parent, a.name, a.pos);
@@ -235,7 +194,6 @@ private:
             if (a.args.size() != 1 || a.args[0]->kind != AstKind::select)
                 fail(a.pos, "has() takes one field selection, like has(value.field)");
             const Ast& sel = *a.args[0];
-            if (auto steps = value_steps(sel)) return path_node(a.pos, *steps, true, shape);
             const FieldTree* parent = nullptr;
             NodePtr operand = build(*sel.target, parent);
             child_shape(parent, sel.name, sel.pos);
@@ -317,8 +275,6 @@ private:
     std::vector<std::pair<std::string, int>> scopes_;
     int max_locals_ = 0;
     bool uses_value_ = false;
-    bool whole_value_ = false;
-    std::size_t value_paths_ = 0;
 };
 
 }  // namespace
@@ -332,8 +288,6 @@ Program Program::compile(std::string_view source, const CompileOptions& options)
     impl->root = c.compile(*ast);
     impl->locals = c.locals();
     impl->uses_value = c.uses_value();
-    impl->value_paths = c.value_paths();
-    impl->whole_value = c.whole_value();
     return Program(std::move(impl));
 }
 

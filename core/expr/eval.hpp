@@ -13,25 +13,10 @@ namespace meshctl::expr::detail {
 
 enum class EventVar : std::uint8_t { value, key, headers, topic, partition, offset, timestamp };
 
-/// A constant path into `value` (`value.a.b`, or `has(value.a.b)` when test_only), read
-/// without decoding the whole payload when the program reads `value` only through such paths.
-struct ValuePath {
-    std::size_t index = 0;            // slot in the evaluator's per-event cache
-    std::vector<std::string> fields;  // a, b
-    std::string pointer;              // the JSON pointer /a/b
-    bool test_only = false;           // has(): presence rather than the value
-};
-
-/// The generic reading of a path from a decoded `value`: select_field along the fields,
-/// has_field for the last one when test_only.
-Value walk_value_path(const Value& value, const ValuePath& path);
-
 /// Supplies the event variables, decoding each at most once per event.
 class VarSource {
 public:
     virtual Value event_var(EventVar which) = 0;
-    /// The value of a constant path into `value`, at most one decode per event.
-    virtual Value value_path(const ValuePath& path) = 0;
 
 protected:
     ~VarSource() = default;
@@ -59,8 +44,6 @@ struct ProgramImpl {
     NodePtr root;
     int locals = 0;
     bool uses_value = false;
-    std::size_t value_paths = 0;  // ValuePath nodes in the tree
-    bool whole_value = false;     // `value` is also read other than through a constant path
 };
 
 enum class BinOp : std::uint8_t { add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, in };
@@ -103,7 +86,6 @@ NodePtr make_event_var(std::size_t pos, EventVar which, std::string name);
 NodePtr make_binding(std::size_t pos, std::vector<std::pair<std::string, std::vector<std::string>>> candidates);
 NodePtr make_local(std::size_t pos, int slot);
 NodePtr make_select(std::size_t pos, NodePtr operand, std::string field, bool test_only);
-NodePtr make_value_path(std::size_t pos, ValuePath path);
 NodePtr make_index(std::size_t pos, NodePtr operand, NodePtr index);
 NodePtr make_and(std::size_t pos, NodePtr a, NodePtr b);
 NodePtr make_or(std::size_t pos, NodePtr a, NodePtr b);

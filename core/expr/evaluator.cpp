@@ -23,44 +23,15 @@ const Value* Bindings::find(std::string_view name) const {
 
 struct Evaluator::State final : detail::VarSource {
     detail::JsonDecoder value_decoder, key_decoder, scratch_decoder;
-    detail::PathReader path_reader;  // On-Demand reads of constant paths
     const Event* event = nullptr;
-    const detail::ProgramImpl* program = nullptr;
     Value value, key, headers;
     bool have_value = false, have_key = false, have_headers = false, not_json = false;
     std::vector<Value> locals;
-    std::vector<Value> paths;          // per-event cache of constant paths, by ValuePath::index
-    std::vector<std::uint8_t> have_path;
 
     void start(const Event* e, const detail::ProgramImpl& p) {
         event = e;
-        program = &p;
         have_value = have_key = have_headers = not_json = false;
         if (locals.size() < static_cast<std::size_t>(p.locals)) locals.resize(static_cast<std::size_t>(p.locals));
-        if (p.value_paths) {
-            if (paths.size() < p.value_paths) {
-                paths.resize(p.value_paths);
-                have_path.resize(p.value_paths);
-            }
-            std::fill(have_path.begin(), have_path.begin() + static_cast<std::ptrdiff_t>(p.value_paths), 0);
-        }
-        path_reader.reset();
-    }
-
-    // A filter that reads `value` only through constant paths (`value.amount > 250.0`) reads
-    // just those fields with simdjson On-Demand instead of building the whole document's
-    // tape. Anything the fast reader does not answer exactly (containers, missing fields,
-    // malformed documents, big integers) falls back to the full decode, which then serves
-    // every remaining path of the event, so results and errors are the same either way.
-    Value value_path(const detail::ValuePath& path) override {
-        if (have_path[path.index]) return paths[path.index];
-        Value v;
-        std::optional<Value> fast;
-        if (!program->whole_value && !have_value && event->value) fast = path_reader.read(*event->value, path);
-        v = fast ? std::move(*fast) : detail::walk_value_path(event_var(detail::EventVar::value), path);
-        paths[path.index] = v;
-        have_path[path.index] = 1;
-        return v;
     }
 
     Value event_var(detail::EventVar which) override {

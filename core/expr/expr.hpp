@@ -6,15 +6,13 @@
 // of evaluation nodes, safe to share between threads. An Evaluator (one per thread) holds
 // the reusable JSON parser and evaluates a Program against an Event without copying it.
 //
-// JSON decoding has two routes. A program that reads `value` only through constant paths
-// (`value.amount > 250.0 && value.currency == "EUR"`, `has(value.note)`) reads each path
-// once per event with simdjson On-Demand (a JSON-pointer lookup, no tape for the whole
-// document) and caches it for the rest of the evaluation, so repeated and out-of-order reads
-// cost nothing more. Anything else (`value` as a whole, containers, comprehensions, missing
-// fields, malformed documents) uses simdjson's DOM with a reused parser and padded buffer;
-// the fast route falls back to it whenever it cannot give the exact same answer, and a
-// unit test checks both routes agree. Strings are views into simdjson's buffers; after the
-// first few events no heap allocation happens per event on the common paths.
+// JSON decoding uses simdjson's DOM API with a reused parser and a reused padded input
+// buffer, not On-Demand: a filter may touch the same fields several times and in any order
+// (`value.a > 1 && value.b == value.a`), which On-Demand only allows with rewinds and
+// re-scans, while the DOM tape gives O(1) re-access. The DOM lives in simdjson's own tape,
+// not in a structure of ours: fields are decoded into Values only when the expression
+// reads them, and strings are views into the tape. After the first few events no heap
+// allocation happens per event on the common paths.
 #pragma once
 
 #include "core/expr/value.hpp"

@@ -3,7 +3,6 @@
 // scalars become inline Values and strings are views into the parser's string buffer.
 #include "core/expr/json_bridge.hpp"
 
-#include "core/expr/eval.hpp"
 #include "core/expr/value_access.hpp"
 
 #include <cstring>
@@ -85,76 +84,6 @@ bool JsonDecoder::decode(std::string_view text, element& out) {
     // An empty view may hold a null pointer, which memcpy must not be given even for 0 bytes.
     if (!text.empty()) std::memcpy(buffer_.get(), text.data(), text.size());
     return !parser_.parse(buffer_.get(), text.size(), false).get(out);
-}
-
-std::optional<Value> PathReader::read(std::string_view text, const ValuePath& path) {
-    namespace od = simdjson::ondemand;
-    if (!ready_) {
-        ready_ = true;
-        ok_ = false;
-        if (capacity_ < text.size() + simdjson::SIMDJSON_PADDING) {
-            capacity_ = (text.size() + simdjson::SIMDJSON_PADDING) * 2;
-            buffer_ = std::make_unique<char[]>(capacity_);
-        }
-        if (!text.empty()) std::memcpy(buffer_.get(), text.data(), text.size());
-        ok_ = !parser_.iterate(buffer_.get(), text.size(), capacity_).get(doc_);
-        if (ok_) {
-            // Only objects: anything else gets the full decode and its exact error.
-            od::json_type t;
-            ok_ = !doc_.type().get(t) && t == od::json_type::object;
-        }
-    }
-    if (!ok_ || path.fields.empty()) return std::nullopt;
-    od::value v;
-    auto err = doc_.at_pointer(path.pointer).get(v);
-    if (path.test_only) {
-        if (!err) return Value::boolean(true);
-        // Absent from the top-level object: false. Deeper, the parent may be missing too,
-        // which is an error in CEL, so the full decode decides.
-        if (err == simdjson::NO_SUCH_FIELD && path.fields.size() == 1) return Value::boolean(false);
-        return std::nullopt;
-    }
-    if (err) return std::nullopt;
-    od::json_type t;
-    if (v.type().get(t)) return std::nullopt;
-    switch (t) {
-    case od::json_type::number: {
-        od::number_type nt;
-        if (v.get_number_type().get(nt)) return std::nullopt;
-        if (nt == od::number_type::signed_integer) {
-            std::int64_t x;
-            if (v.get_int64().get(x)) return std::nullopt;
-            return ValueAccess::mark_json_number(Value::int64(x));
-        }
-        if (nt == od::number_type::unsigned_integer) {
-            std::uint64_t x;
-            if (v.get_uint64().get(x)) return std::nullopt;
-            return ValueAccess::mark_json_number(Value::uint64(x));
-        }
-        if (nt == od::number_type::floating_point_number) {
-            double x;
-            if (v.get_double().get(x)) return std::nullopt;
-            return ValueAccess::mark_json_number(Value::double_(x));
-        }
-        return std::nullopt;  // big integers: as the DOM decides
-    }
-    case od::json_type::string: {
-        std::string_view sv;
-        if (v.get_string().get(sv)) return std::nullopt;
-        return Value::string_view(sv);
-    }
-    case od::json_type::boolean: {
-        bool b;
-        if (v.get_bool().get(b)) return std::nullopt;
-        return Value::boolean(b);
-    }
-    case od::json_type::null: {
-        bool is_null = false;
-        if (v.is_null().get(is_null) || !is_null) return std::nullopt;
-        return Value();
-    }
-    default: return std::nullopt;  // objects and arrays: handles into the DOM tape
-    }
 }
 
 }  // namespace meshctl::expr::detail

@@ -7,7 +7,6 @@
 #include <simdjson.h>
 
 #include <memory>
-#include <optional>
 #include <string_view>
 
 namespace meshctl::expr::detail {
@@ -26,25 +25,6 @@ private:
     simdjson::dom::parser parser_;
     std::unique_ptr<char[]> buffer_;
     std::size_t capacity_ = 0;
-};
-
-struct ValuePath;
-
-/// Reads constant paths of one JSON document with simdjson On-Demand (no tape for the
-/// whole document). Returns nullopt whenever the exact answer needs the full decode.
-class PathReader {
-public:
-    /// Forgets the current document (call once per event).
-    void reset() { ready_ = false; }
-    /// The scalar at `path` in `text` (or its presence, for has()); nullopt = use the DOM.
-    std::optional<Value> read(std::string_view text, const ValuePath& path);
-
-private:
-    simdjson::ondemand::parser parser_;
-    simdjson::ondemand::document doc_;
-    std::unique_ptr<char[]> buffer_;
-    std::size_t capacity_ = 0;
-    bool ready_ = false, ok_ = false;
 };
 
 }  // namespace meshctl::expr::detail

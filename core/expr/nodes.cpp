@@ -91,20 +91,6 @@ private:
     bool test_only_;
 };
 
-class ValuePathNode final : public Node {
-public:
-    ValuePathNode(std::size_t p, ValuePath path) : Node(p), path_(std::move(path)) {}
-    Value eval(Frame& f) const override {
-        if (f.vars) return f.vars->value_path(path_);
-        if (f.bindings)
-            if (const Value* v = f.bindings->find("value")) return walk_value_path(*v, path_);
-        return Value::error_static("no value bound to 'value'");
-    }
-
-private:
-    ValuePath path_;
-};
-
 class IndexNode final : public Node {
 public:
     IndexNode(std::size_t p, NodePtr o, NodePtr i) : Node(p), operand_(std::move(o)), index_(std::move(i)) {}
@@ -343,15 +329,6 @@ NodePtr make_binding(std::size_t pos, std::vector<std::pair<std::string, std::ve
 NodePtr make_local(std::size_t pos, int slot) { return std::make_unique<LocalNode>(pos, slot); }
 NodePtr make_select(std::size_t pos, NodePtr operand, std::string field, bool test_only) {
     return std::make_unique<SelectNode>(pos, std::move(operand), std::move(field), test_only);
-}
-NodePtr make_value_path(std::size_t pos, ValuePath path) { return std::make_unique<ValuePathNode>(pos, std::move(path)); }
-Value walk_value_path(const Value& value, const ValuePath& path) {
-    Value v = value;
-    for (std::size_t i = 0; i < path.fields.size(); ++i) {
-        bool last = i + 1 == path.fields.size();
-        v = last && path.test_only ? has_field(v, path.fields[i]) : select_field(v, path.fields[i]);
-    }
-    return v;
 }
 NodePtr make_index(std::size_t pos, NodePtr operand, NodePtr index) {
     return std::make_unique<IndexNode>(pos, std::move(operand), std::move(index));
