@@ -28,22 +28,8 @@ if [ ! -f "$marker" ]; then
   mkdir -p "$(dirname "$marker")" && touch "$marker"
 fi
 
-time_cmd() {
-  local start end
-  start=$(date +%s.%N)
-  "$@" > /dev/null
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+source "$REPO/bench/lib.sh"
 declare -A med
-run_case() {
-  local name="$1"; shift
-  local times=()
-  for _ in $(seq "$RUNS"); do times+=("$(time_cmd "$@")"); done
-  med[$name]=$(printf '%s\n' "${times[@]}" | median)
-  printf '%-28s %7.3f s\n' "$name" "${med[$name]}"
-}
 
 KCG=("$REPO/tests/fixtures/kafka" tool kafka-consumer-groups --bootstrap-server "$ADDR" --group "$GROUP" --topic "$TOPIC")
 run_case meshctl_plan_36h "$MESHCTL" -b "$ADDR" backfill reset "$GROUP" --topic "$TOPIC" --to 36h -q
