@@ -228,31 +228,6 @@ TEST_CASE("the cron example replays one day and is safe to run twice") {
     CHECK(bad.exit_code == 3);
 }
 
-namespace {
-
-pid_t spawn_meshctl(const std::vector<std::string>& args, const std::string& log_path) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<char*> argv = {const_cast<char*>(MESHCTL_BIN)};
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(MESHCTL_BIN, argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
-int wait_exit(pid_t pid) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-}  // namespace
-
 TEST_CASE("SIGINT to a running replay: exit 130, the checkpoint covers only written records, a rerun completes the rest") {
     Fixture f;
     std::string big = f.topic + "-big";
@@ -270,11 +245,11 @@ TEST_CASE("SIGINT to a running replay: exit 130, the checkpoint covers only writ
     auto log = (dir.path() / "log").string();
     std::vector<std::string> args = {"-b", f.bootstrap, "backfill", "replay", big, "--into", "file:" + out.string(),
                                      "--checkpoint", ckpt.string()};
-    pid_t pid = spawn_meshctl(args, log);
+    pid_t pid = test::spawn_meshctl(args, log);
     for (int i = 0; i < 600 && (!std::filesystem::exists(out) || std::filesystem::file_size(out) == 0); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ::kill(pid, SIGINT);
-    int rc = wait_exit(pid);
+    int rc = test::wait_exit(pid);
     INFO(test::run_program({"cat", log}).out);
     auto written = lines_of(out).size();
     if (written == static_cast<std::size_t>(total)) {

@@ -123,26 +123,9 @@ std::vector<nlohmann::json> file_values(const std::string& path) {
 
 // Starts meshctl in the background with stdout/stderr in files.
 pid_t spawn(const std::vector<std::string>& args, const std::string& log_path, const std::map<std::string, std::string>& env) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-        std::vector<char*> argv = {const_cast<char*>(MESHCTL_BIN)};
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(MESHCTL_BIN, argv.data());
-        ::_exit(127);
-    }
-    return pid;
+    return test::spawn_meshctl(args, log_path, env);
 }
-
-int wait_exit(pid_t pid) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+using test::wait_exit;
 
 std::string slurp(const std::string& path) { return test::run_program({"cat", path}).out; }
 

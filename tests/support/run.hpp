@@ -1,6 +1,8 @@
 // Test helpers: run the built meshctl binary, make temp folders, find fixture servers.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -42,5 +44,11 @@ std::string fixture_address(const std::string& fixture, const std::string& insta
 
 /// A random lower-case suffix for topic and group names.
 std::string random_suffix();
+
+/// Starts meshctl in the background with stdout and stderr to `log_path` and `env` added.
+pid_t spawn_meshctl(const std::vector<std::string>& args, const std::string& log_path,
+                    const std::map<std::string, std::string>& env = {});
+/// Waits for a spawned process: its exit code, or 128 + the signal that ended it.
+int wait_exit(pid_t pid);
 
 }  // namespace meshctl::test
