@@ -4,6 +4,7 @@
 #include "core/config/config_file.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/manpage/manpage.hpp"
+#include "core/version.hpp"
 
 #include <cctype>
 #include <functional>
@@ -149,7 +150,7 @@ void register_completion(CLI::App& cli, App& app) {
     man_cmd->callback([&cli, &app] {
         auto tree = describe_cli(cli);
         tree.name = "meshctl";
-        auto generated = manpage::generate_from_dir(tree, prose_dir, MESHCTL_VERSION);
+        auto generated = manpage::generate_from_dir(tree, prose_dir, version_string());
         manpage::write_pages(generated, out_dir);
         for (const auto& w : generated.warnings) app.note(w);
     });

@@ -10,9 +10,11 @@ void VersionInfo::to_text(std::ostream& out, const output::TextStyle&) const {
     out << "meshctl " << meshctl << "\nlibrdkafka " << librdkafka << "\n";
 }
 
+const char* version_string() { return MESHCTL_VERSION; }
+
 VersionInfo version_info() {
     VersionInfo v;
-    v.meshctl = MESHCTL_VERSION;
+    v.meshctl = version_string();
     v.librdkafka = kafka::librdkafka_version();
     return v;
 }

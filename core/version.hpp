@@ -13,6 +13,9 @@ struct VersionInfo : output::Result {
     void to_text(std::ostream& out, const output::TextStyle& style) const override;
 };
 
+/// meshctl's version: the release in VERSION plus `git describe` when built from a checkout.
+const char* version_string();
+
 /// Collects the versions (no I/O).
 VersionInfo version_info();
 

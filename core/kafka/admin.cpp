@@ -1,9 +1,13 @@
 #include "core/kafka/admin.hpp"
 
 #include "core/error.hpp"
+#include "core/util/log.hpp"
 #include "core/util/text.hpp"
 
+#include <exception>
+#include <future>
 #include <memory>
+#include <thread>
 
 namespace meshctl::kafka {
 
@@ -199,18 +203,54 @@ std::map<std::string, std::map<TopicPartition, std::int64_t>> Admin::group_offse
     return out;
 }
 
+namespace {
+
+// librdkafka matches each answered partition to the request with a linear search
+// (rd_kafka_topic_partition_list_find), so one lookup of n partitions costs n^2 string
+// compares: 6,000 partitions took most of a second of CPU. Chunks of this size keep that
+// small; they are sent concurrently so the latency stays about one round trip.
+constexpr std::size_t kLookupChunk = 1024;
+constexpr std::size_t kLookupsInFlight = 8;
+
+}  // namespace
+
 std::map<TopicPartition, std::int64_t> Admin::offsets_for_times(
     const std::vector<std::pair<TopicPartition, std::int64_t>>& query) {
     std::map<TopicPartition, std::int64_t> out;
     if (query.empty()) return out;
-    PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(query.size())));
-    for (const auto& [tp, ts] : query) rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = ts;
-    rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(client_.get(), l.get(), client_.timeout_ms());
-    if (err) client_.fail(err, "look up offsets", "of topic \"" + query.front().first.topic + "\"");
-    for (int i = 0; i < l->cnt; ++i) {
-        const auto& e = l->elems[i];
-        if (e.err) client_.fail(e.err, "look up offsets", "of " + std::string(e.topic) + "[" + std::to_string(e.partition) + "]");
-        out[{e.topic, e.partition}] = e.offset;
+    auto lookup = [this](const std::pair<TopicPartition, std::int64_t>* first, std::size_t n) {
+        PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(n)));
+        for (std::size_t i = 0; i < n; ++i)
+            rd_kafka_topic_partition_list_add(l.get(), first[i].first.topic.c_str(), first[i].first.partition)->offset = first[i].second;
+        rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(client_.get(), l.get(), client_.timeout_ms());
+        if (err) client_.fail(err, "look up offsets", "of topic \"" + first->first.topic + "\"");
+        std::vector<std::pair<TopicPartition, std::int64_t>> got;
+        got.reserve(n);
+        for (int i = 0; i < l->cnt; ++i) {
+            const auto& e = l->elems[i];
+            if (e.err) client_.fail(e.err, "look up offsets", "of " + std::string(e.topic) + "[" + std::to_string(e.partition) + "]");
+            got.push_back({{e.topic, e.partition}, e.offset});
+        }
+        return got;
+    };
+    if (query.size() <= kLookupChunk) {
+        for (auto& [tp, off] : lookup(query.data(), query.size())) out[std::move(tp)] = off;
+        return out;
+    }
+    // Waves of concurrent chunks; every future is drained before an error is rethrown.
+    for (std::size_t wave = 0; wave < query.size(); wave += kLookupChunk * kLookupsInFlight) {
+        std::vector<std::future<std::vector<std::pair<TopicPartition, std::int64_t>>>> inflight;
+        for (std::size_t at = wave; at < query.size() && at < wave + kLookupChunk * kLookupsInFlight; at += kLookupChunk)
+            inflight.push_back(std::async(std::launch::async, lookup, query.data() + at, std::min(kLookupChunk, query.size() - at)));
+        std::exception_ptr failure;
+        for (auto& f : inflight) {
+            try {
+                for (auto& [tp, off] : f.get()) out[std::move(tp)] = off;
+            } catch (...) {
+                if (!failure) failure = std::current_exception();
+            }
+        }
+        if (failure) std::rethrow_exception(failure);
     }
     return out;
 }
@@ -221,10 +261,11 @@ std::map<TopicPartition, Watermarks> Admin::watermarks(const std::vector<TopicPa
         lo.emplace_back(p, RD_KAFKA_OFFSET_BEGINNING);
         hi.emplace_back(p, RD_KAFKA_OFFSET_END);
     }
-    auto low = offsets_for_times(lo);
+    auto low = std::async(std::launch::async, [&] { return offsets_for_times(lo); });
     auto high = offsets_for_times(hi);
+    auto lows = low.get();
     std::map<TopicPartition, Watermarks> out;
-    for (const auto& p : partitions) out[p] = {low[p], high[p]};
+    for (const auto& p : partitions) out[p] = {lows[p], high[p]};
     return out;
 }
 
@@ -387,6 +428,30 @@ void Admin::create_topic(const std::string& name, int partitions, int replicatio
             const char* msg = rd_kafka_topic_result_error_string(res[i]);
             throw remote_error("cannot create topic \"" + name + "\": " + (msg ? msg : rd_kafka_err2str(e)));
         }
+    }
+    wait_until_visible(name);
+}
+
+void Admin::wait_until_visible(const std::string& name) {
+    // CreateTopics answers once the controller has the topic; brokers learn of it a moment
+    // later, and until then metadata, DescribeConfigs and produce requests call it unknown.
+    // (Asking for this one topic is safe here: it exists, so nothing gets auto-created.)
+    auto deadline = std::chrono::steady_clock::now() + client_.settings().timeout;
+    for (int delay_ms = 10;; delay_ms = std::min(delay_ms * 2, 200)) {
+        try {
+            auto md = metadata(name);
+            const TopicInfo* t = md.find(name);
+            bool ready = t && t->error.empty() && !t->partitions.empty();
+            for (const auto& p : ready ? t->partitions : std::vector<PartitionInfo>{}) ready = ready && p.leader >= 0;
+            if (ready) return;
+        } catch (const Error&) {
+            // not visible yet; retried below
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            log::debug("topic \"" + name + "\" was created but brokers did not list it in time");
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     }
 }
 

@@ -105,7 +105,7 @@ public:
     std::map<std::string, std::map<std::string, ConfigEntry>> topic_configs(const std::vector<std::string>& topics);
     /// Committed offsets of many groups, requested concurrently; a group that fails is left out.
     std::map<std::string, std::map<TopicPartition, std::int64_t>> group_offsets(const std::vector<std::string>& group_ids);
-    /// Earliest and latest offsets of many partitions in two batched requests.
+    /// Earliest and latest offsets of many partitions, in batched requests sent concurrently.
     std::map<TopicPartition, Watermarks> watermarks(const std::vector<TopicPartition>& partitions);
     /// For each partition, the earliest offset whose timestamp is >= the given time
     /// (the high watermark when none is). Special times -2 / -1 mean earliest / latest.
@@ -124,6 +124,7 @@ public:
     std::map<TopicPartition, std::string> delete_offsets(const std::string& group_id,
                                                          const std::vector<TopicPartition>& partitions);
     /// Creates a topic; `configs` such as cleanup.policy=compact. Already existing is an error unless `if_missing`.
+    /// Returns once brokers list the topic (or after the client timeout).
     void create_topic(const std::string& name, int partitions, int replication_factor,
                       const std::vector<std::pair<std::string, std::string>>& configs, bool if_missing = false);
     /// Deletes topics (missing ones are ignored).
@@ -135,6 +136,9 @@ public:
     Client& client() { return client_; }
 
 private:
+    /// Waits (up to the client timeout) until brokers list a just-created topic with a
+    /// leader for every partition.
+    void wait_until_visible(const std::string& name);
     Client client_;
 };
 

@@ -5,6 +5,10 @@
 #include "core/util/redact.hpp"
 #include "core/util/time.hpp"
 
+#include <future>
+#include <memory>
+#include <thread>
+
 namespace meshctl::kafka {
 
 ClientSettings ClientSettings::from(const config::Settings& s) {
@@ -28,6 +32,9 @@ void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::stri
 }
 
 namespace {
+
+// How long a client shutdown may take before it is abandoned (see ~Client).
+constexpr std::chrono::milliseconds kDestroyBudget{5000};
 
 void log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf) {
     // syslog levels: 0-3 errors, 4 warning, 5-6 info, 7 debug.
@@ -88,7 +95,20 @@ Client::Client(const ClientSettings& settings, rd_kafka_type_t type,
 }
 
 Client::~Client() {
-    if (rk_) rd_kafka_destroy(rk_);
+    if (!rk_) return;
+    // librdkafka 2.0.x can hang for ever in rd_kafka_destroy, joining a broker thread that
+    // holds a leaked partition reference (seen about once in ten short consumer lives).
+    // Destroy on a thread of its own and give up waiting after a bound: the handle is then
+    // left behind, which costs a little memory but never the caller's exit.
+    state_->owner = nullptr;  // callbacks during destroy must not reach a half-destroyed owner
+    auto finished = std::make_shared<std::promise<void>>();
+    auto done = finished->get_future();
+    std::thread([rk = rk_, state = std::move(state_), finished] {
+        rd_kafka_destroy(rk);
+        finished->set_value();
+    }).detach();
+    if (done.wait_for(kDestroyBudget) != std::future_status::ready)
+        log::debug("the Kafka client did not shut down within " + util::format_duration(kDestroyBudget) + "; leaving it behind");
 }
 
 void Client::check_fatal() const {

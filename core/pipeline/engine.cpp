@@ -422,6 +422,7 @@ void Engine::snapshot(bool final) {
     }
     stats_.table_rows = store_.rows();
     stats_.table_bytes = store_.bytes();
+    stats_.table_memory = store_.memory();
     stats_.elapsed_s = std::chrono::duration<double>(now - started_).count();
     stats_.partitions.clear();
     stats_.lag = 0;

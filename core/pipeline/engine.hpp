@@ -29,7 +29,8 @@ public:
     ProcessCounts counts;
     std::vector<std::pair<std::string, std::uint64_t>> written;  // per sink (describe(), acknowledged)
     std::uint64_t table_rows = 0;
-    std::uint64_t table_bytes = 0;
+    std::uint64_t table_bytes = 0;                        // keys and values held
+    std::uint64_t table_memory = 0;                       // bytes allocated for them (rows and index)
     std::uint64_t window_records = 0;                     // windowed join: records held in the window
     std::uint64_t window_bytes = 0;
     std::int64_t lag = 0;                                 // stream records not yet processed (assigned partitions)

@@ -202,7 +202,7 @@ Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& even
                 }
                 return Verdict::windowed;
             }
-            const std::string* row = nullptr;
+            std::optional<std::string_view> row;
             if (!k.is_null()) {
                 I.key_buf.clear();
                 append_key(k, I.key_buf);
@@ -299,6 +299,7 @@ Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& even
         }
         if (mapped) r.value.emplace(*cur.value);
         else r.value.emplace(*event.value);
+        r.value_is_json = mapped;  // map output is written by append_json
     }
     ++I.counts.written;
     return Verdict::written;

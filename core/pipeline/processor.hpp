@@ -23,8 +23,9 @@ class TableView {
 public:
     virtual ~TableView() = default;
     /// The latest raw value under `key` in table number `table` (see Processor::tables()),
-    /// for an event of stream partition `partition`; nullptr when there is none.
-    virtual const std::string* find(std::size_t table, std::int32_t partition, std::string_view key) const = 0;
+    /// for an event of stream partition `partition`; nullopt when there is none. The view is
+    /// valid until the table changes.
+    virtual std::optional<std::string_view> find(std::size_t table, std::int32_t partition, std::string_view key) const = 0;
 };
 
 /// What became of one event.

@@ -36,6 +36,7 @@ nlohmann::json RunStats::to_json() const {
     j["written"] = w;
     j["table_rows"] = table_rows;
     j["table_bytes"] = table_bytes;
+    j["table_memory"] = table_memory;
     j["window_records"] = window_records;
     j["window_bytes"] = window_bytes;
     j["lag"] = lag;
@@ -62,7 +63,7 @@ void RunStats::to_text(std::ostream& out, const output::TextStyle&) const {
     if (counts.late) out << ", " << counts.late << " late (window closed)";
     out << ", " << counts.dead_lettered << " dead-lettered\n";
     for (const auto& [sink, n] : written) out << "  written: " << n << " to " << sink << "\n";
-    out << "  table: " << table_rows << " rows, " << table_bytes / 1024 << " KiB; lag " << lag << "; "
+    out << "  table: " << table_rows << " rows, " << table_bytes / 1024 << " KiB (" << table_memory / 1024 << " KiB allocated); lag " << lag << "; "
         << rate(events_in_per_s) << " in, " << rate(events_out_per_s) << " out\n";
     if (window_records) out << "  window: " << window_records << " records in open windows, " << window_bytes / 1024 << " KiB\n";
 }

@@ -6,7 +6,7 @@ TableStore::TableStore(std::size_t tables) : tables_(tables) {}
 
 void TableStore::set_partitioned(std::size_t table, bool partitioned) { tables_[table].partitioned = partitioned; }
 
-TableStore::Map& TableStore::map_for(std::size_t table, std::int32_t partition) {
+RowMap& TableStore::map_for(std::size_t table, std::int32_t partition) {
     auto& t = tables_[table];
     if (!t.partitioned) return t.parts[0];
     auto p = static_cast<std::size_t>(partition);
@@ -15,50 +15,46 @@ TableStore::Map& TableStore::map_for(std::size_t table, std::int32_t partition) 
 }
 
 void TableStore::upsert(std::size_t table, std::int32_t partition, std::string_view key, std::string_view value) {
-    Map& m = map_for(table, partition);
-    auto it = m.find(key);
-    if (it == m.end()) {
-        m.emplace(std::string(key), std::string(value));
-        bytes_ += key.size() + value.size();
-        return;
-    }
-    bytes_ = bytes_ - it->second.size() + value.size();
-    it->second.assign(value);
-    if (it->second.capacity() > 2 * value.size() + 32) it->second.shrink_to_fit();  // a row that shrank a lot
+    map_for(table, partition).upsert(key, value);
 }
 
-void TableStore::erase(std::size_t table, std::int32_t partition, std::string_view key) {
-    Map& m = map_for(table, partition);
-    auto it = m.find(key);
-    if (it == m.end()) return;
-    bytes_ -= it->first.size() + it->second.size();
-    m.erase(it);
-}
+void TableStore::erase(std::size_t table, std::int32_t partition, std::string_view key) { map_for(table, partition).erase(key); }
 
 void TableStore::drop_partition(std::size_t table, std::int32_t partition) {
     auto& t = tables_[table];
     if (!t.partitioned || static_cast<std::size_t>(partition) >= t.parts.size()) return;
-    Map& m = t.parts[static_cast<std::size_t>(partition)];
-    for (const auto& [k, v] : m) bytes_ -= k.size() + v.size();
-    Map().swap(m);
+    t.parts[static_cast<std::size_t>(partition)] = RowMap();
 }
 
-const std::string* TableStore::find(std::size_t table, std::int32_t partition, std::string_view key) const {
+std::optional<std::string_view> TableStore::find(std::size_t table, std::int32_t partition, std::string_view key) const {
     const auto& t = tables_[table];
-    const Map* m = &t.parts[0];
+    const RowMap* m = &t.parts[0];
     if (t.partitioned) {
         auto p = static_cast<std::size_t>(partition);
-        if (p >= t.parts.size()) return nullptr;
+        if (p >= t.parts.size()) return std::nullopt;
         m = &t.parts[p];
     }
-    auto it = m->find(key);
-    return it == m->end() ? nullptr : &it->second;
+    return m->find(key);
 }
 
 std::size_t TableStore::rows() const {
     std::size_t n = 0;
     for (const auto& t : tables_)
         for (const auto& m : t.parts) n += m.size();
+    return n;
+}
+
+std::size_t TableStore::bytes() const {
+    std::size_t n = 0;
+    for (const auto& t : tables_)
+        for (const auto& m : t.parts) n += m.bytes();
+    return n;
+}
+
+std::size_t TableStore::memory() const {
+    std::size_t n = 0;
+    for (const auto& t : tables_)
+        for (const auto& m : t.parts) n += m.memory();
     return n;
 }
 

@@ -1,15 +1,15 @@
-// The table side of joins: the latest raw value per key, in memory. Values stay the
-// record's JSON bytes (parsed only when a join matches), so a table costs little more
-// than its latest values. A table may be split by partition, so that a process joining
+// The table side of joins: the latest raw value per key, in memory (a RowMap). Values
+// stay the record's JSON bytes (parsed only when a join matches), so a table costs little
+// more than its latest values. A table may be split by partition, so that a process joining
 // co-partitioned topics keeps only the partitions it was assigned.
 #pragma once
 
 #include "core/pipeline/processor.hpp"
+#include "core/pipeline/row_map.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace meshctl::pipeline {
@@ -29,25 +29,21 @@ public:
     void erase(std::size_t table, std::int32_t partition, std::string_view key);
     /// Forgets the rows of one partition (after it was revoked).
     void drop_partition(std::size_t table, std::int32_t partition);
-    const std::string* find(std::size_t table, std::int32_t partition, std::string_view key) const override;
+    std::optional<std::string_view> find(std::size_t table, std::int32_t partition, std::string_view key) const override;
     /// Rows over all tables.
     std::size_t rows() const;
-    /// Bytes of keys and values held (not counting the hash map's own overhead).
-    std::size_t bytes() const { return bytes_; }
+    /// Bytes of keys and values held.
+    std::size_t bytes() const;
+    /// Bytes allocated for the rows and their indexes.
+    std::size_t memory() const;
 
 private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
-    using Map = std::unordered_map<std::string, std::string, Hash, std::equal_to<>>;
     struct Table {
         bool partitioned = false;
-        std::vector<Map> parts{1};
+        std::vector<RowMap> parts{1};
     };
-    Map& map_for(std::size_t table, std::int32_t partition);
+    RowMap& map_for(std::size_t table, std::int32_t partition);
     std::vector<Table> tables_;
-    std::size_t bytes_ = 0;
 };
 
 }  // namespace meshctl::pipeline

@@ -3,6 +3,8 @@
 // hot path does one write per megabyte rather than one per record.
 #pragma once
 
+#include "core/util/json_text.hpp"
+
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
@@ -44,10 +46,8 @@ private:
     std::optional<std::string_view> value_;  // the replacement payload of the record being appended
 };
 
-/// Appends `s` as a JSON string literal (escaped; invalid UTF-8 bytes as \u00XX).
-void append_json_string(std::string_view s, std::string& out);
-
-/// True when `s` is one valid JSON document.
-bool is_json(std::string_view s);
+// JSON string literals and checks (core/util/json_text.hpp), also used by the sinks.
+using util::append_json_string;
+using util::is_json;
 
 }  // namespace meshctl::sample

@@ -1,8 +1,7 @@
 // JSON-lines sinks: a file (appended, fsync'd on flush) and stdout.
 #include "core/error.hpp"
 #include "core/sinks/sink.hpp"
-
-#include <nlohmann/json.hpp>
+#include "core/util/json_text.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -23,11 +22,9 @@ std::string default_record_id(std::string_view topic, std::int32_t partition, st
 
 namespace {
 
-bool looks_like_json(const std::string& s) {
-    return nlohmann::json::accept(s);
-}
+bool looks_like_json(const std::string& s) { return util::is_json(s); }
 
-void append_string(const std::string& s, std::string& out) { out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+void append_string(const std::string& s, std::string& out) { util::append_json_string(s, out); }
 
 }  // namespace
 
@@ -36,13 +33,18 @@ void append_json_line(const Record& r, std::string& out) {
     append_string(r.id, out);
     out += ",\"topic\":";
     append_string(r.topic, out);
-    out += ",\"partition\":" + std::to_string(r.partition) + ",\"offset\":" + std::to_string(r.offset) +
-           ",\"timestamp\":" + std::to_string(r.timestamp_ms) + ",\"key\":";
+    out += ",\"partition\":";
+    out += std::to_string(r.partition);
+    out += ",\"offset\":";
+    out += std::to_string(r.offset);
+    out += ",\"timestamp\":";
+    out += std::to_string(r.timestamp_ms);
+    out += ",\"key\":";
     if (r.key) append_string(*r.key, out);
     else out += "null";
     out += ",\"value\":";
     if (!r.value) out += "null";
-    else if (looks_like_json(*r.value)) out += *r.value;  // original bytes, no DOM round trip
+    else if (r.value_is_json || looks_like_json(*r.value)) out += *r.value;  // original bytes, no DOM round trip
     else append_string(*r.value, out);
     out += "}\n";
 }

@@ -23,6 +23,7 @@ struct Record {
     std::string id;                     // idempotent id (default topic-partition-offset)
     std::optional<std::string> key;     // raw key bytes
     std::optional<std::string> value;   // payload: JSON text, or raw bytes; nullopt = tombstone
+    bool value_is_json = false;         // value is known to be well-formed JSON (sinks need not check)
     std::string topic;
     std::int32_t partition = 0;
     std::int64_t offset = 0;

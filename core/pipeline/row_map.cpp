@@ -1,0 +1,159 @@
+#include "core/pipeline/row_map.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+
+namespace meshctl::pipeline {
+
+namespace {
+
+constexpr unsigned kPosBits = 20;                     // a place is block << 20 | position
+constexpr std::size_t kMaxBlock = std::size_t{1} << kPosBits;  // rows larger than this get a block of their own
+constexpr std::size_t kFirstBlock = 4096;             // small tables stay small
+constexpr std::uint64_t kPlaceMask = (std::uint64_t{1} << 40) - 1;
+constexpr std::size_t kCompactAbove = 64 * 1024;      // dead bytes worth a compaction
+
+std::uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+std::uint64_t tag_of(std::uint64_t hash) { return (hash >> 40) << 40; }  // the top 24 bits, in place
+
+std::uint32_t read_u32(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+void write_u32(char* p, std::uint32_t v) { std::memcpy(p, &v, sizeof v); }
+
+std::uint32_t checked_u32(std::size_t n) {
+    if (n > UINT32_MAX) throw std::length_error("a table key or value is larger than 4 GiB");
+    return static_cast<std::uint32_t>(n);
+}
+
+}  // namespace
+
+RowMap::Row RowMap::row(std::uint64_t slot) const {
+    std::uint64_t place = (slot & kPlaceMask) - 1;
+    char* h = blocks_[place >> kPosBits].data.get() + (place & (kMaxBlock - 1));
+    std::uint32_t klen = read_u32(h), vlen = read_u32(h + 4), vcap = read_u32(h + 8);
+    return {h, {h + kHeader, klen}, {h + kHeader + klen, vlen}, vcap};
+}
+
+std::uint64_t RowMap::append(std::string_view key, std::string_view value, std::uint32_t value_capacity) {
+    std::size_t need = kHeader + key.size() + value_capacity;
+    if (blocks_.empty() || blocks_.back().capacity - blocks_.back().used < need) {
+        std::size_t cap = need > kMaxBlock ? need
+                                           : std::max(need, blocks_.empty() ? kFirstBlock : std::min(kMaxBlock, blocks_.back().capacity * 2));
+        if (blocks_.size() >= (std::size_t{1} << (40 - kPosBits)) - 1) throw std::length_error("a table outgrew its arena");
+        blocks_.push_back({std::make_unique<char[]>(cap), cap, 0});
+    }
+    Block& b = blocks_.back();
+    char* h = b.data.get() + b.used;
+    write_u32(h, checked_u32(key.size()));
+    write_u32(h + 4, checked_u32(value.size()));
+    write_u32(h + 8, value_capacity);
+    std::memcpy(h + kHeader, key.data(), key.size());
+    if (!value.empty()) std::memcpy(h + kHeader + key.size(), value.data(), value.size());
+    std::uint64_t place = (std::uint64_t{blocks_.size() - 1} << kPosBits) | b.used;
+    b.used += need;
+    arena_bytes_ += need;
+    return place + 1;
+}
+
+std::size_t RowMap::probe(std::string_view key, std::uint64_t hash) const {
+    std::size_t mask = slots_.size() - 1;
+    std::uint64_t tag = tag_of(hash);
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        std::uint64_t s = slots_[i];
+        if (!s) return i;
+        if ((s & ~kPlaceMask) == tag && row(s).key == key) return i;
+    }
+}
+
+void RowMap::place(std::uint64_t slot, std::uint64_t hash) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash & mask;
+    while (slots_[i]) i = (i + 1) & mask;
+    slots_[i] = slot;
+}
+
+void RowMap::grow_index() {
+    std::vector<std::uint64_t> old(std::max<std::size_t>(16, slots_.size() * 2), 0);
+    old.swap(slots_);
+    for (std::uint64_t s : old)
+        if (s) place(s, hash_of(row(s).key));
+}
+
+std::optional<std::string_view> RowMap::find(std::string_view key) const {
+    if (slots_.empty()) return std::nullopt;
+    std::uint64_t s = slots_[probe(key, hash_of(key))];
+    if (!s) return std::nullopt;
+    return row(s).value;
+}
+
+void RowMap::upsert(std::string_view key, std::string_view value) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow_index();  // load factor at most 3/4
+    std::uint64_t hash = hash_of(key);
+    std::size_t i = probe(key, hash);
+    if (!slots_[i]) {
+        slots_[i] = tag_of(hash) | append(key, value, checked_u32(value.size()));
+        ++size_;
+        live_bytes_ += key.size() + value.size();
+        return;
+    }
+    Row r = row(slots_[i]);
+    live_bytes_ = live_bytes_ - r.value.size() + value.size();
+    if (value.size() <= r.value_capacity) {  // in place: the row keeps its room
+        write_u32(r.header + 4, static_cast<std::uint32_t>(value.size()));
+        if (!value.empty()) std::memmove(r.header + kHeader + r.key.size(), value.data(), value.size());
+        return;
+    }
+    dead_bytes_ += kHeader + r.key.size() + r.value_capacity;
+    slots_[i] = tag_of(hash) | append(key, value, checked_u32(value.size()));
+    if (dead_bytes_ >= kCompactAbove && dead_bytes_ * 2 >= arena_bytes_) compact();
+}
+
+bool RowMap::erase(std::string_view key) {
+    if (slots_.empty()) return false;
+    std::size_t i = probe(key, hash_of(key));
+    if (!slots_[i]) return false;
+    Row r = row(slots_[i]);
+    dead_bytes_ += kHeader + r.key.size() + r.value_capacity;
+    live_bytes_ -= r.key.size() + r.value.size();
+    --size_;
+    // Backward-shift deletion keeps every probe chain unbroken without tombstones: a later
+    // row moves into the hole unless its home slot lies cyclically in (hole, its slot].
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t j = (i + 1) & mask; slots_[j]; j = (j + 1) & mask) {
+        std::size_t home = hash_of(row(slots_[j]).key) & mask;
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (stays) continue;
+        slots_[i] = slots_[j];
+        i = j;
+    }
+    slots_[i] = 0;
+    if (dead_bytes_ >= kCompactAbove && dead_bytes_ * 2 >= arena_bytes_) compact();
+    return true;
+}
+
+void RowMap::compact() {
+    std::vector<Block> old;
+    old.swap(blocks_);
+    arena_bytes_ = 0;
+    dead_bytes_ = 0;
+    for (std::uint64_t& s : slots_) {
+        if (!s) continue;
+        std::uint64_t place = (s & kPlaceMask) - 1;
+        const char* h = old[place >> kPosBits].data.get() + (place & (kMaxBlock - 1));
+        std::uint32_t klen = read_u32(h), vlen = read_u32(h + 4);
+        s = (s & ~kPlaceMask) | append({h + kHeader, klen}, {h + kHeader + klen, vlen}, vlen);
+    }
+}
+
+std::size_t RowMap::memory() const {
+    std::size_t n = slots_.capacity() * sizeof(std::uint64_t) + blocks_.capacity() * sizeof(Block);
+    for (const auto& b : blocks_) n += b.capacity;
+    return n;
+}
+
+}  // namespace meshctl::pipeline
