@@ -124,6 +124,7 @@ public:
     std::map<TopicPartition, std::string> delete_offsets(const std::string& group_id,
                                                          const std::vector<TopicPartition>& partitions);
     /// Creates a topic; `configs` such as cleanup.policy=compact. Already existing is an error unless `if_missing`.
+    /// Returns once the cluster's metadata lists the topic, or at the timeout.
     void create_topic(const std::string& name, int partitions, int replication_factor,
                       const std::vector<std::pair<std::string, std::string>>& configs, bool if_missing = false);
     /// Deletes topics (missing ones are ignored).
