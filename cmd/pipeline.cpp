@@ -18,7 +18,7 @@ namespace meshctl::cmd {
 namespace {
 
 struct PipelineArgs {
-    std::string file, from, until, group, stats_interval, flush_interval;
+    std::string file, from, until, group, stats_interval, flush_interval, sink_deadline;
     int count = 10;
     std::uint64_t flush_every = 50'000;
 };
@@ -72,6 +72,7 @@ void run_command(App& app, PipelineArgs& a, CLI::App* sub) {
     o.schema_by_id = schema::registry_lookup(app.settings());  // Confluent-framed records decode with it
     o.flush_records = flush.records;
     o.flush_interval = flush.interval;
+    if (!a.sink_deadline.empty()) o.sink_deadline = util::parse_duration(a.sink_deadline, "--sink-deadline");
     if (!a.stats_interval.empty()) {
         o.stats_interval = util::parse_duration(a.stats_interval, "--stats-interval");
         o.on_stats = [](const pipeline::RunStats& s) { std::cerr << s.to_json().dump() << "\n" << std::flush; };
@@ -158,9 +159,12 @@ void register_pipeline(CLI::App& cli, App& app) {
     run->add_option("--flush-interval", a->flush_interval, "Flush sinks and commit at least this often (default 1s)");
     run->add_option("--flush-every", a->flush_every, "Flush sinks and commit after this many events (default 50000)");
     run->add_option("--stats-interval", a->stats_interval, "Write JSON stats lines to stderr this often, e.g. 5s");
+    run->add_option("--sink-deadline", a->sink_deadline,
+                    "Give up (exit 1) when a sink keeps failing this long, retrying with backoff until then (default 5m)");
     run->footer("Examples:\n"
                 "  meshctl pipeline run examples/pipelines/platinum-orders.yaml --until caught-up\n"
-                "  meshctl pipeline run orders.yaml --group orders-enricher --stats-interval 10s");
+                "  meshctl pipeline run orders.yaml --group orders-enricher --stats-interval 10s\n"
+                "  meshctl pipeline run orders.yaml --until caught-up --sink-deadline 30s");
     run->callback([&app, a, run] { run_command(app, *a, run); });
 }
 

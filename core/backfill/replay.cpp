@@ -279,7 +279,10 @@ ReplaySummary replay(const kafka::ClientSettings& settings, const ReplayOptions&
         if (now - last_commit >= o.commit_interval) {
             checkpoint_now();
             last_commit = now;
-            last_progress = std::max(last_progress, std::chrono::steady_clock::now());
+            // Time spent waiting for the sink is not the source's silence: credit it, and only
+            // it (moving last_progress to now would reset the timeout every commit interval,
+            // so a cluster gone for good would never be reported).
+            last_progress += std::chrono::steady_clock::now() - now;
         }
         if (progress.active()) {
             std::int64_t done = 0;

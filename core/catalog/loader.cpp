@@ -4,6 +4,8 @@
 #include "core/util/text.hpp"
 #include "core/util/time.hpp"
 
+#include <simdjson.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -21,33 +23,29 @@ const std::vector<std::string> known_keys = {"name", "domain", "owner", "descrip
                                              "schema", "tags", "classification", "history", "history_window",
                                              "freshness_sla", "examples"};
 
-// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned char lo = 0x80, hi = 0xBF;  // the range allowed for the second byte
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c == 0xE0) len = 3, lo = 0xA0;
-        else if (c == 0xED) len = 3, hi = 0x9F;
-        else if (c >= 0xE1 && c <= 0xEF) len = 3;
-        else if (c == 0xF0) len = 4, lo = 0x90;
-        else if (c == 0xF4) len = 4, hi = 0x8F;
-        else if (c >= 0xF1 && c <= 0xF3) len = 4;
-        else return false;
-        if (s.size() - i < len) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            auto b = static_cast<unsigned char>(s[i + k]);
-            if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
-        }
-        i += len;
-    }
-    return true;
+// Counts documents without building them (see count_documents).
+struct DocumentCounter : YAML::EventHandler {
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 never stops yielding documents for some malformed flow text (`{"a":1},"b":2}`),
+// so YAML::LoadAll would loop forever. Every real document takes at least one line: count
+// them first, and refuse a stream that yields more than the text has lines.
+void check_document_count(std::string_view text, const std::string& source) {
+    std::stringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    DocumentCounter counter;
+    std::size_t limit = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 2, docs = 0;
+    while (parser.HandleNextDocument(counter))
+        if (++docs > limit) throw config_error(source + ": malformed YAML: the parser does not advance (unbalanced brackets?)");
 }
 
 // Carries the file name so each check can point at the offending node.
@@ -69,7 +67,7 @@ struct Reader {
     // Descriptors are published as JSON, which only holds UTF-8: refuse other bytes here,
     // with their place, rather than fail when publishing.
     const std::string& utf8(const YAML::Node& node) const {
-        if (!valid_utf8(node.Scalar())) fail(node, "text is not valid UTF-8 (save the file as UTF-8)");
+        if (!simdjson::validate_utf8(node.Scalar().data(), node.Scalar().size())) fail(node, "text is not valid UTF-8 (save the file as UTF-8)");
         return node.Scalar();
     }
     std::string nonempty(const YAML::Node& node, const std::string& key) const {
@@ -252,6 +250,7 @@ Descriptor read_descriptor(const Reader& r, const YAML::Node& root) {
 std::vector<Descriptor> parse_descriptors(std::string_view text, const std::string& source) {
     std::vector<YAML::Node> docs;
     try {
+        check_document_count(text, source);
         docs = YAML::LoadAll(std::string(text));
     } catch (const YAML::ParserException& e) {
         throw config_error(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +

@@ -4,6 +4,8 @@
 #include "core/util/log.hpp"
 #include "core/util/text.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <future>
 #include <memory>
@@ -52,6 +54,36 @@ Options make_options(Client& c, rd_kafka_admin_op_t op) {
     return o;
 }
 
+// Errors a partition or group reports while leadership or a coordinator moves (a broker
+// restarting): worth asking again until the timeout, as Kafka's own admin client does.
+bool transient(rd_kafka_resp_err_t err) {
+    switch (err) {
+        case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+        case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+        case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+        case RD_KAFKA_RESP_ERR__TRANSPORT:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Sleeps before attempt `attempt` (100 ms doubling to 1 s); false once `deadline` would pass.
+bool back_off(int attempt, std::chrono::steady_clock::time_point deadline) {
+    auto pause = std::chrono::milliseconds(std::min(1000, 100 << std::min(attempt, 4)));
+    if (std::chrono::steady_clock::now() + pause >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    return true;
+}
+
 // Waits for the admin result; a little longer than the request timeout so the
 // request's own timeout (with its better error) fires first.
 Event wait_result(Client& c, rd_kafka_queue_t* q, const std::string& action, const std::string& subject) {
@@ -59,6 +91,46 @@ Event wait_result(Client& c, rd_kafka_queue_t* q, const std::string& action, con
     if (!ev) c.fail(RD_KAFKA_RESP_ERR__TIMED_OUT, action, subject);
     if (rd_kafka_event_error(ev.get())) c.fail(rd_kafka_event_error(ev.get()), action, subject);
     return ev;
+}
+
+// One AlterConsumerGroupOffsets request; sets *transient_failure when asking again may succeed.
+std::map<TopicPartition, std::string> alter_offsets_once(Client& client, const std::string& group_id,
+                                                         const std::map<TopicPartition, std::int64_t>& offsets,
+                                                         bool* transient_failure) {
+    std::map<TopicPartition, std::string> failures;
+    PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto& [tp, off] : offsets) rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = off;
+    Queue q(rd_kafka_queue_new(client.get()));
+    auto opts = make_options(client, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+    rd_kafka_AlterConsumerGroupOffsets_t* req = rd_kafka_AlterConsumerGroupOffsets_new(group_id.c_str(), l.get());
+    rd_kafka_AlterConsumerGroupOffsets(client.get(), &req, 1, opts.get(), q.get());
+    rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+    Event ev(rd_kafka_queue_poll(q.get(), client.timeout_ms() + 2000));
+    auto fail_all = [&](const std::string& why) {
+        for (const auto& [tp, off] : offsets) failures[tp] = why;
+        return failures;
+    };
+    if (!ev) return fail_all("timed out waiting for the broker");
+    if (auto e = rd_kafka_event_error(ev.get())) {
+        *transient_failure = transient(e);
+        return fail_all(rd_kafka_err2str(e));
+    }
+    const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(ev.get());
+    size_t cnt = 0;
+    const rd_kafka_group_result_t** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &cnt);
+    for (size_t i = 0; i < cnt; ++i) {
+        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) {
+            *transient_failure = transient(rd_kafka_error_code(e));
+            return fail_all(rd_kafka_error_string(e));
+        }
+        const auto* parts = rd_kafka_group_result_partitions(groups[i]);
+        for (int k = 0; parts && k < parts->cnt; ++k)
+            if (parts->elems[k].err) {
+                *transient_failure = *transient_failure || transient(parts->elems[k].err);
+                failures[{parts->elems[k].topic, parts->elems[k].partition}] = rd_kafka_err2str(parts->elems[k].err);
+            }
+    }
+    return failures;
 }
 
 }  // namespace
@@ -219,11 +291,21 @@ std::map<TopicPartition, std::int64_t> Admin::offsets_for_times(
     std::map<TopicPartition, std::int64_t> out;
     if (query.empty()) return out;
     auto lookup = [this](const std::pair<TopicPartition, std::int64_t>* first, std::size_t n) {
-        PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(n)));
-        for (std::size_t i = 0; i < n; ++i)
-            rd_kafka_topic_partition_list_add(l.get(), first[i].first.topic.c_str(), first[i].first.partition)->offset = first[i].second;
-        rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(client_.get(), l.get(), client_.timeout_ms());
-        if (err) client_.fail(err, "look up offsets", "of topic \"" + first->first.topic + "\"");
+        PartitionList l;
+        auto deadline = std::chrono::steady_clock::now() + client_.settings().timeout;
+        for (int attempt = 0;; ++attempt) {
+            l.reset(rd_kafka_topic_partition_list_new(static_cast<int>(n)));
+            for (std::size_t i = 0; i < n; ++i)
+                rd_kafka_topic_partition_list_add(l.get(), first[i].first.topic.c_str(), first[i].first.partition)->offset = first[i].second;
+            rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(client_.get(), l.get(), client_.timeout_ms());
+            // librdkafka does not retry a partition whose leader just moved; ask again.
+            bool again = transient(err);
+            for (int i = 0; i < l->cnt && !err; ++i) again = again || transient(l->elems[i].err);
+            if (!again || !back_off(attempt, deadline)) {
+                if (err) client_.fail(err, "look up offsets", "of topic \"" + first->first.topic + "\"");
+                break;
+            }
+        }
         std::vector<std::pair<TopicPartition, std::int64_t>> got;
         got.reserve(n);
         for (int i = 0; i < l->cnt; ++i) {
@@ -325,56 +407,61 @@ std::vector<GroupDescription> Admin::describe_groups(const std::vector<std::stri
     return out;
 }
 
-std::map<TopicPartition, std::int64_t> Admin::committed_offsets(const std::string& group_id) {
-    Queue q(rd_kafka_queue_new(client_.get()));
-    auto opts = make_options(client_, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+namespace {
+// One ListConsumerGroupOffsets request; a group-level error is returned in *group_error
+// (offsets empty) rather than thrown, so the caller can decide to ask again.
+std::map<TopicPartition, std::int64_t> committed_offsets_once(Client& client, const std::string& group_id,
+                                                              rd_kafka_resp_err_t* group_error) {
+    Queue q(rd_kafka_queue_new(client.get()));
+    auto opts = make_options(client, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(group_id.c_str(), nullptr);
-    rd_kafka_ListConsumerGroupOffsets(client_.get(), &req, 1, opts.get(), q.get());
+    rd_kafka_ListConsumerGroupOffsets(client.get(), &req, 1, opts.get(), q.get());
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
-    Event ev = wait_result(client_, q.get(), "read committed offsets of group", "\"" + group_id + "\"");
+    Event ev(rd_kafka_queue_poll(q.get(), client.timeout_ms() + 2000));
+    if (!ev) client.fail(RD_KAFKA_RESP_ERR__TIMED_OUT, "read committed offsets of group", "\"" + group_id + "\"");
+    if ((*group_error = rd_kafka_event_error(ev.get()))) return {};
     const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(ev.get());
     size_t cnt = 0;
     const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &cnt);
     std::map<TopicPartition, std::int64_t> out;
     for (size_t i = 0; i < cnt; ++i) {
-        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i]))
-            client_.fail(rd_kafka_error_code(e), "read committed offsets of group", "\"" + group_id + "\"");
+        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) {
+            *group_error = rd_kafka_error_code(e);
+            return {};
+        }
         const auto* parts = rd_kafka_group_result_partitions(groups[i]);
         for (int k = 0; parts && k < parts->cnt; ++k)
             out[{parts->elems[k].topic, parts->elems[k].partition}] = parts->elems[k].offset;
     }
     return out;
 }
+}  // namespace
+
+std::map<TopicPartition, std::int64_t> Admin::committed_offsets(const std::string& group_id) {
+    // A coordinator that is still loading (right after a broker restart) answers with an
+    // error librdkafka 2.0 does not retry; ask again until the timeout.
+    auto deadline = std::chrono::steady_clock::now() + client_.settings().timeout;
+    for (int attempt = 0;; ++attempt) {
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        auto out = committed_offsets_once(client_, group_id, &err);
+        if (!err) return out;
+        if (!transient(err) || !back_off(attempt, deadline))
+            client_.fail(err, "read committed offsets of group", "\"" + group_id + "\"");
+    }
+}
 
 std::map<TopicPartition, std::string> Admin::alter_offsets(const std::string& group_id,
                                                            const std::map<TopicPartition, std::int64_t>& offsets) {
     std::map<TopicPartition, std::string> failures;
     if (offsets.empty()) return failures;
-    PartitionList l(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
-    for (const auto& [tp, off] : offsets) rd_kafka_topic_partition_list_add(l.get(), tp.topic.c_str(), tp.partition)->offset = off;
-    Queue q(rd_kafka_queue_new(client_.get()));
-    auto opts = make_options(client_, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-    rd_kafka_AlterConsumerGroupOffsets_t* req = rd_kafka_AlterConsumerGroupOffsets_new(group_id.c_str(), l.get());
-    rd_kafka_AlterConsumerGroupOffsets(client_.get(), &req, 1, opts.get(), q.get());
-    rd_kafka_AlterConsumerGroupOffsets_destroy(req);
-    Event ev(rd_kafka_queue_poll(q.get(), client_.timeout_ms() + 2000));
-    auto fail_all = [&](const std::string& why) {
-        for (const auto& [tp, off] : offsets) failures[tp] = why;
-        return failures;
-    };
-    if (!ev) return fail_all("timed out waiting for the broker");
-    if (auto e = rd_kafka_event_error(ev.get())) return fail_all(rd_kafka_err2str(e));
-    const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(ev.get());
-    size_t cnt = 0;
-    const rd_kafka_group_result_t** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &cnt);
-    for (size_t i = 0; i < cnt; ++i) {
-        if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) return fail_all(rd_kafka_error_string(e));
-        const auto* parts = rd_kafka_group_result_partitions(groups[i]);
-        for (int k = 0; parts && k < parts->cnt; ++k)
-            if (parts->elems[k].err)
-                failures[{parts->elems[k].topic, parts->elems[k].partition}] = rd_kafka_err2str(parts->elems[k].err);
+    // A coordinator that is loading or moving (a broker restarting) answers with an error
+    // librdkafka 2.0 does not retry; ask again until the timeout.
+    auto deadline = std::chrono::steady_clock::now() + client_.settings().timeout;
+    for (int attempt = 0;; ++attempt) {
+        bool again = false;
+        failures = alter_offsets_once(client_, group_id, offsets, &again);
+        if (!again || !back_off(attempt, deadline)) return failures;
     }
-    return failures;
 }
 
 std::map<TopicPartition, std::string> Admin::delete_offsets(const std::string& group_id,

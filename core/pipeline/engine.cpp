@@ -37,7 +37,14 @@ Engine::Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::Si
     for (const auto& s : sinks_) stats_.written.emplace_back(s->describe(), 0);
 }
 
-Engine::~Engine() { drop_all_queues(); }
+Engine::~Engine() {
+    // After run() threw, leaving the group calls on_revoked(): it must neither flush nor
+    // commit, and it must run while the members it reads still exist (not in the member
+    // destructors, which would take parts_ away first).
+    abandoned_ = true;
+    consumer_.reset();
+    drop_all_queues();
+}
 
 int Engine::stream_of(const rd_kafka_message_t* m) const {
     if (streams_ == 1 || !m->rkt) return primary;
@@ -120,6 +127,7 @@ void Engine::on_assigned(const std::vector<kafka::TopicPartition>& tps) {
 }
 
 void Engine::on_revoked(const std::vector<kafka::TopicPartition>& tps) {
+    if (abandoned_) return;  // the next owner replays from the committed offsets
     try {
         flush_and_commit(std::chrono::milliseconds(10'000));
     } catch (const std::exception& e) {
@@ -281,6 +289,8 @@ void Engine::commit() {
 }
 
 bool Engine::flush_and_commit(std::chrono::milliseconds per_sink) {
+    // One flush never waits past the whole run's patience with its sinks.
+    per_sink = std::min(per_sink, opts_.sink_deadline);
     try {
         for (std::size_t i = 0; i < sinks_.size(); ++i) {
             auto r = sinks_[i]->flush(per_sink);
@@ -467,60 +477,63 @@ RunStats Engine::run() {
     std::vector<std::string> topics(topics_, topics_ + streams_);
     consumer_->subscribe(topics, handler);
     std::vector<rd_kafka_message_t*> batch(2048);
-    while (!util::interrupted()) {
-        if (caught_up()) {
-            stats_.stopped = *opts_.until == "caught-up" ? "caught_up" : "until";
-            break;
-        }
-        std::size_t n = consumer_->poll_batch(100, batch.data(), batch.size());
-        std::size_t i = 0;
-        try {
-            if (!pending_tables_.empty()) {
-                for (std::size_t t = 0; t < feeds_.size(); ++t)
-                    if (table_plans_[t].partitioned) feeds_[t]->load(pending_tables_);
-                pending_tables_.clear();
+    // The last flush may fail too: sink_failed() then rewound to the committed offsets, and
+    // what it dropped must be read and written again before the run may end.
+    for (bool done = false; !done;) {
+        while (!util::interrupted()) {
+            if (caught_up()) {
+                stats_.stopped = *opts_.until == "caught-up" ? "caught_up" : "until";
+                break;
             }
-            if (window_) {
-                for (; i < n; ++i) enqueue(batch[i]);  // takes ownership
-                drain();
-            } else {
-                for (; i < n; ++i) {
-                    handle(batch[i]);
-                    rd_kafka_message_destroy(batch[i]);
+            std::size_t n = consumer_->poll_batch(100, batch.data(), batch.size());
+            std::size_t i = 0;
+            try {
+                if (!pending_tables_.empty()) {
+                    for (std::size_t t = 0; t < feeds_.size(); ++t)
+                        if (table_plans_[t].partitioned) feeds_[t]->load(pending_tables_);
+                    pending_tables_.clear();
                 }
+                if (window_) {
+                    for (; i < n; ++i) enqueue(batch[i]);  // takes ownership
+                    drain();
+                } else {
+                    for (; i < n; ++i) {
+                        handle(batch[i]);
+                        rd_kafka_message_destroy(batch[i]);
+                    }
+                }
+            } catch (const Error& e) {
+                for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
+                if (e.kind() != ErrorKind::remote && e.kind() != ErrorKind::io) throw;
+                sink_failed(e);  // a write failed: replay from the committed offsets
+                continue;
+            } catch (...) {
+                for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
+                throw;
             }
-        } catch (const Error& e) {
-            for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
-            if (e.kind() != ErrorKind::remote && e.kind() != ErrorKind::io) throw;
-            sink_failed(e);  // a write failed: replay from the committed offsets
-            continue;
-        } catch (...) {
-            for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
-            throw;
+            for (auto& f : feeds_) f->poll();
+            auto now = Clock::now();
+            bool due = since_flush_ >= opts_.flush_records || (now - last_flush_ >= opts_.flush_interval);
+            if (due) {
+                if (!failing_since_ || now - last_flush_ >= backoff_) flush_and_commit(std::chrono::milliseconds(30'000));
+            }
+            if (opts_.on_progress && now - last_progress_ >= std::chrono::milliseconds(200)) {
+                snapshot(false);
+                opts_.on_progress(stats_);
+                last_progress_ = now;
+            }
+            if (opts_.on_stats && opts_.stats_interval.count() > 0 && now - last_stats_ >= opts_.stats_interval) {
+                snapshot(false);
+                opts_.on_stats(stats_);
+                last_stats_ = now;
+            }
         }
-        for (auto& f : feeds_) f->poll();
-        auto now = Clock::now();
-        bool due = since_flush_ >= opts_.flush_records || (now - last_flush_ >= opts_.flush_interval);
-        if (due) {
-            if (!failing_since_ || now - last_flush_ >= backoff_) flush_and_commit(std::chrono::milliseconds(30'000));
-        }
-        if (opts_.on_progress && now - last_progress_ >= std::chrono::milliseconds(200)) {
-            snapshot(false);
-            opts_.on_progress(stats_);
-            last_progress_ = now;
-        }
-        if (opts_.on_stats && opts_.stats_interval.count() > 0 && now - last_stats_ >= opts_.stats_interval) {
-            snapshot(false);
-            opts_.on_stats(stats_);
-            last_stats_ = now;
-        }
-    }
-    if (stats_.stopped.empty()) stats_.stopped = "interrupted";
-    // Shut down cleanly: flush within a deadline, commit, leave the group.
-    auto deadline = stats_.stopped == "interrupted" ? std::chrono::milliseconds(10'000) : std::chrono::milliseconds(60'000);
-    auto give_up = Clock::now() + opts_.sink_deadline;
-    while (!flush_and_commit(deadline)) {
-        if (Clock::now() >= give_up) throw remote_error("the sinks did not acknowledge the last records; nothing past them was committed");
+        if (stats_.stopped.empty()) stats_.stopped = "interrupted";
+        // Shut down cleanly: flush within a deadline, commit, leave the group. A failed flush
+        // throws once the sinks failed past the deadline or a signal came (sink_failed).
+        auto deadline = stats_.stopped == "interrupted" ? std::chrono::milliseconds(10'000) : std::chrono::milliseconds(60'000);
+        done = flush_and_commit(deadline);
+        if (!done) stats_.stopped.clear();
     }
     snapshot(true);
     drop_all_queues();

@@ -88,6 +88,7 @@ private:
     std::map<std::int32_t, Part> parts_[2];                // assigned partitions
     std::vector<std::int32_t> pending_tables_;             // assigned partitions whose table rows must load first
     bool assigned_once_ = false;
+    bool abandoned_ = false;                               // destroyed without run() returning
     std::uint64_t since_flush_ = 0, read_[2] = {0, 0}, dead_logged_ = 0, extra_dead_ = 0;
     Clock::time_point last_flush_ = Clock::now(), started_ = Clock::now(), last_stats_ = Clock::now(),
                       last_progress_{}, last_rate_ = Clock::now();

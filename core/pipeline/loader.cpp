@@ -6,6 +6,7 @@
 #include "core/util/text.hpp"
 #include "core/util/time.hpp"
 
+#include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -51,7 +52,8 @@ std::string SinkSpec::describe() const {
     std::string opts;
     for (auto it = options.begin(); it != options.end(); ++it) {
         if (it.key() == "password" || it.key() == "api_key") continue;  // never shown
-        opts += (opts.empty() ? "" : ", ") + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
+        opts += (opts.empty() ? "" : ", ") + it.key() + "=" + (it->is_string() ? it->get<std::string>()
+                                                       : it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     return opts.empty() ? out : out + "(" + opts + ")";
 }
@@ -458,6 +460,18 @@ PipelineSpec read_pipeline(const Reader& r, const YAML::Node& root) {
 
 PipelineSpec parse_pipeline(std::string_view text, const std::string& file) {
     Reader r{file};
+    // Sink options travel as JSON, which only holds UTF-8: refuse other bytes with their line.
+    if (!simdjson::validate_utf8(text.data(), text.size())) {
+        int line = 1;
+        for (std::size_t at = 0; at < text.size();) {
+            std::size_t nl = text.find('\n', at);
+            std::string_view l = text.substr(at, nl == std::string_view::npos ? std::string_view::npos : nl - at);
+            if (!simdjson::validate_utf8(l.data(), l.size())) break;
+            at = nl == std::string_view::npos ? text.size() : nl + 1;
+            ++line;
+        }
+        throw config_error(file + ":" + std::to_string(line) + ": text is not valid UTF-8 (save the file as UTF-8)", hint_text);
+    }
     YAML::Node root;
     try {
         root = YAML::Load(std::string(text));

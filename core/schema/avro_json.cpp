@@ -6,8 +6,11 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <vector>
 
@@ -221,7 +224,11 @@ bool write_value(avro_value_t* v, const Shape* shape, std::string& out) {
         case AVRO_ENUM: {
             int i = 0;
             if (avro_value_get_enum(v, &i)) return false;
-            const char* sym = avro_schema_enum_get(avro_value_get_schema(v), i);
+            // avro-c reads the index without checking it against the schema, and
+            // avro_schema_enum_get returns an uninitialised pointer for an unknown one.
+            avro_schema_t schema = avro_value_get_schema(v);
+            if (i < 0 || i >= avro_schema_enum_number_of_symbols(schema)) return false;
+            const char* sym = avro_schema_enum_get(schema, i);
             if (!sym) return false;
             append_json_string(out, sym);
             return true;
@@ -267,6 +274,25 @@ bool write_value(avro_value_t* v, const Shape* shape, std::string& out) {
     }
 }
 
+// avro-c 1.11.1 allocates a string or bytes buffer of the length a payload declares before
+// checking that the payload holds it, so one corrupt length asks for up to 2^63 bytes. While a
+// payload is read, no single allocation may exceed what a datum of that size can need; a
+// refused allocation fails the read (ENOMEM) like any other bad payload.
+thread_local std::size_t avro_allocation_cap = SIZE_MAX;
+
+void* bounded_avro_allocator(void*, void* ptr, std::size_t, std::size_t nsize) {
+    if (nsize == 0) {
+        std::free(ptr);
+        return nullptr;
+    }
+    if (nsize > avro_allocation_cap) return nullptr;
+    return std::realloc(ptr, nsize);
+}
+
+// The cap for one payload: generic values hold a few dozen bytes per element, and an element
+// takes at least a byte of payload except for nulls, hence the margin.
+std::size_t allocation_cap_for(std::size_t payload_size) { return 64 * payload_size + (1u << 20); }
+
 }  // namespace
 
 struct AvroDecoder::Impl {
@@ -287,6 +313,8 @@ struct AvroDecoder::Impl {
 };
 
 AvroDecoder::AvroDecoder(std::string_view schema_json) : impl_(std::make_unique<Impl>()) {
+    static std::once_flag allocator_set;
+    std::call_once(allocator_set, [] { avro_set_allocator(bounded_avro_allocator, nullptr); });
     if (avro_schema_from_json_length(schema_json.data(), schema_json.size(), &impl_->schema) != 0)
         throw std::invalid_argument(std::string("invalid Avro schema: ") + avro_strerror());
     impl_->iface = avro_generic_class_from_schema(impl_->schema);
@@ -317,7 +345,10 @@ bool AvroDecoder::decode(std::string_view payload, std::string& out, std::string
     out.clear();
     avro_reader_memory_set_source(impl_->reader, payload.data(), static_cast<int64_t>(payload.size()));
     avro_value_reset(&impl_->value);
-    if (avro_value_read(impl_->reader, &impl_->value) != 0) {
+    avro_allocation_cap = allocation_cap_for(payload.size());
+    int read = avro_value_read(impl_->reader, &impl_->value);
+    avro_allocation_cap = SIZE_MAX;
+    if (read != 0) {
         error = std::string("Avro payload does not match its schema: ") + avro_strerror();
         while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
         return false;

@@ -213,6 +213,8 @@ bool parse_bulk_response(std::string& body, BulkResponse& out) {
                 // Servers write `errors` before `items`: a clean response needs no item walk.
                 if (!out.errors) return true;
             } else if (key == "items") {
+                // A second array would mix its items' positions with the first one's.
+                if (saw_items) return false;
                 saw_items = true;
                 std::size_t i = 0;
                 for (auto item : field.value().get_array()) {

@@ -71,8 +71,10 @@ public:
     }
     FlushResult flush(std::chrono::milliseconds) override {
         drain();
-        if (::fsync(fd_) != 0 && errno != EINVAL)
+        if (::fsync(fd_) != 0 && errno != EINVAL) {
+            pending_ = 0;  // not acknowledged: the caller writes them again
             throw io_error("cannot sync sink file " + path_ + ": " + std::strerror(errno));
+        }
         acknowledged_size_ = ::lseek(fd_, 0, SEEK_END);
         FlushResult r;
         r.written = pending_;
@@ -94,7 +96,11 @@ private:
                 if (acknowledged_size_ >= 0 && ::ftruncate(fd_, acknowledged_size_) != 0) {
                     // The error below already says the file is unusable; the torn tail stays.
                 }
+                // The records since the last flush are gone with the buffer: they are not
+                // counted as written, and the caller, which committed nothing past them,
+                // writes them again.
                 buffer_.clear();
+                pending_ = 0;
                 throw io_error("cannot write sink file " + path_ + ": " + std::strerror(e),
                                e == ENOSPC ? "the disk is full; free space and run again (offsets were not committed past "
                                              "what was written)"

@@ -51,7 +51,8 @@ public:
     /// Queues one record; may block for backpressure; throws remote_error/io_error.
     virtual void write(const Record& record) = 0;
     /// Waits until every queued record is acknowledged or rejected, retrying transient
-    /// failures until `deadline` passes (then throws remote_error).
+    /// failures until `deadline` passes (then throws remote_error). After write() or flush()
+    /// threw, the caller writes again every record since the last successful flush.
     virtual FlushResult flush(std::chrono::milliseconds deadline) = 0;
 };
 

@@ -61,7 +61,10 @@ public:
                 break;
             } catch (const Error& e) {
                 exec_noexcept("ROLLBACK");
-                if (!busy_ || std::chrono::steady_clock::now() >= until) throw;
+                if (!busy_ || std::chrono::steady_clock::now() >= until) {
+                    pending_.clear();  // rolled back: the caller writes them again from its committed offsets
+                    throw;
+                }
                 log::warn(describe() + " is locked by another writer; retrying");
                 std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 4))));
             }

@@ -96,22 +96,26 @@ TEST_CASE("produce, then consume the same records back, with watermarks and time
     auto after_end = admin.offsets_for_times({{{topic, 0}, base_ts + 1'000'000}});
     CHECK(after_end[{topic, 0}] == -1);
 
-    kafka::Consumer c(settings, std::nullopt);
-    c.assign({{{topic, 0}, 0}, {{topic, 1}, 0}});
-    int got = 0;
-    std::set<std::string> values;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (got < 100 && std::chrono::steady_clock::now() < deadline) {
-        auto m = c.poll(500);
-        if (!m || m->is_error()) continue;
-        ++got;
-        values.insert(std::string(*m->value()));
-        CHECK(m->headers().size() == 1);
-        CHECK(m->key().has_value());
+    // The consumer is gone before its topic is: librdkafka 2.0 may never finish destroying a
+    // consumer whose assigned topic was deleted under it (rd_kafka_destroy waits forever).
+    {
+        kafka::Consumer c(settings, std::nullopt);
+        c.assign({{{topic, 0}, 0}, {{topic, 1}, 0}});
+        int got = 0;
+        std::set<std::string> values;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (got < 100 && std::chrono::steady_clock::now() < deadline) {
+            auto m = c.poll(500);
+            if (!m || m->is_error()) continue;
+            ++got;
+            values.insert(std::string(*m->value()));
+            CHECK(m->headers().size() == 1);
+            CHECK(m->key().has_value());
+        }
+        CHECK(got == 100);
+        CHECK(values.size() == 100);
+        c.close();
     }
-    CHECK(got == 100);
-    CHECK(values.size() == 100);
-    c.close();
     admin.delete_topics({topic});
 }
 
