@@ -84,7 +84,7 @@ one() {
   end=$(date +%s.%N)
   echo "$(echo "$end - $start" | bc -l) $(cat "$out")"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+source "$REPO/bench/lib.sh"  # median
 
 raw=(); seed=(); cpu=(); written=""
 for r in $(seq "$RUNS"); do

@@ -32,9 +32,9 @@ std::uint32_t checked_u32(std::size_t n) {
 
 }  // namespace
 
-RowMap::Row RowMap::row(std::uint64_t slot) const {
+RowMap::Row RowMap::row_in(const std::vector<Block>& blocks, std::uint64_t slot) {
     std::uint64_t place = (slot & kPlaceMask) - 1;
-    char* h = blocks_[place >> kPosBits].data.get() + (place & (kMaxBlock - 1));
+    char* h = blocks[place >> kPosBits].data.get() + (place & (kMaxBlock - 1));
     std::uint32_t klen = read_u32(h), vlen = read_u32(h + 4), vcap = read_u32(h + 8);
     return {h, {h + kHeader, klen}, {h + kHeader + klen, vlen}, vcap};
 }
@@ -143,10 +143,8 @@ void RowMap::compact() {
     dead_bytes_ = 0;
     for (std::uint64_t& s : slots_) {
         if (!s) continue;
-        std::uint64_t place = (s & kPlaceMask) - 1;
-        const char* h = old[place >> kPosBits].data.get() + (place & (kMaxBlock - 1));
-        std::uint32_t klen = read_u32(h), vlen = read_u32(h + 4);
-        s = (s & ~kPlaceMask) | append({h + kHeader, klen}, {h + kHeader + klen, vlen}, vlen);
+        Row r = row_in(old, s);
+        s = (s & ~kPlaceMask) | append(r.key, r.value, static_cast<std::uint32_t>(r.value.size()));
     }
 }
 

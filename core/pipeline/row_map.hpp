@@ -53,7 +53,9 @@ private:
     };
     static constexpr std::size_t kHeader = 12;
 
-    Row row(std::uint64_t slot) const;
+    /// The row a slot points to, in `blocks` (the live arena, or the old one while compacting).
+    static Row row_in(const std::vector<Block>& blocks, std::uint64_t slot);
+    Row row(std::uint64_t slot) const { return row_in(blocks_, slot); }
     std::uint64_t append(std::string_view key, std::string_view value, std::uint32_t value_capacity);
     std::size_t probe(std::string_view key, std::uint64_t hash) const;  // slot index (empty when absent)
     void grow_index();

@@ -37,25 +37,10 @@ std::optional<std::string_view> TableStore::find(std::size_t table, std::int32_t
     return m->find(key);
 }
 
-std::size_t TableStore::rows() const {
-    std::size_t n = 0;
-    for (const auto& t : tables_)
-        for (const auto& m : t.parts) n += m.size();
-    return n;
-}
+std::size_t TableStore::rows() const { return sum([](const RowMap& m) { return m.size(); }); }
 
-std::size_t TableStore::bytes() const {
-    std::size_t n = 0;
-    for (const auto& t : tables_)
-        for (const auto& m : t.parts) n += m.bytes();
-    return n;
-}
+std::size_t TableStore::bytes() const { return sum([](const RowMap& m) { return m.bytes(); }); }
 
-std::size_t TableStore::memory() const {
-    std::size_t n = 0;
-    for (const auto& t : tables_)
-        for (const auto& m : t.parts) n += m.memory();
-    return n;
-}
+std::size_t TableStore::memory() const { return sum([](const RowMap& m) { return m.memory(); }); }
 
 }  // namespace meshctl::pipeline

@@ -43,6 +43,14 @@ private:
         std::vector<RowMap> parts{1};
     };
     RowMap& map_for(std::size_t table, std::int32_t partition);
+    /// Sum of `measure(map)` over every map of every table.
+    template <typename F>
+    std::size_t sum(F measure) const {
+        std::size_t n = 0;
+        for (const auto& t : tables_)
+            for (const auto& m : t.parts) n += measure(m);
+        return n;
+    }
     std::vector<Table> tables_;
 };
 

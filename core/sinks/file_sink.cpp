@@ -20,19 +20,11 @@ std::string default_record_id(std::string_view topic, std::int32_t partition, st
     return id;
 }
 
-namespace {
-
-bool looks_like_json(const std::string& s) { return util::is_json(s); }
-
-void append_string(const std::string& s, std::string& out) { util::append_json_string(s, out); }
-
-}  // namespace
-
 void append_json_line(const Record& r, std::string& out) {
     out += "{\"id\":";
-    append_string(r.id, out);
+    util::append_json_string(r.id, out);
     out += ",\"topic\":";
-    append_string(r.topic, out);
+    util::append_json_string(r.topic, out);
     out += ",\"partition\":";
     out += std::to_string(r.partition);
     out += ",\"offset\":";
@@ -40,12 +32,12 @@ void append_json_line(const Record& r, std::string& out) {
     out += ",\"timestamp\":";
     out += std::to_string(r.timestamp_ms);
     out += ",\"key\":";
-    if (r.key) append_string(*r.key, out);
+    if (r.key) util::append_json_string(*r.key, out);
     else out += "null";
     out += ",\"value\":";
     if (!r.value) out += "null";
-    else if (r.value_is_json || looks_like_json(*r.value)) out += *r.value;  // original bytes, no DOM round trip
-    else append_string(*r.value, out);
+    else if (r.value_is_json || util::is_json(*r.value)) out += *r.value;  // original bytes, no DOM round trip
+    else util::append_json_string(*r.value, out);
     out += "}\n";
 }
 
