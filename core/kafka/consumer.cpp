@@ -134,12 +134,27 @@ std::optional<Message> Consumer::poll(int timeout_ms) {
 }
 
 std::size_t Consumer::poll_batch(int timeout_ms, rd_kafka_message_t** out, std::size_t max) {
-    if (!queue_) queue_ = rd_kafka_queue_get_consumer(client_->get());
-    ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, out, max);
+    if (!queue_) {
+        queue_ = rd_kafka_queue_get_consumer(client_->get());
+        waker_ = std::make_unique<FetchWaker>(client_->get());
+    }
+    // librdkafka waits for a whole batch until the timeout; take what is there instead, and
+    // wait only for the first message when nothing is.
+    ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, out, max);
+    if (n == 0 && timeout_ms != 0) {
+        n = rd_kafka_consume_batch_queue(queue_, timeout_ms, out, 1);
+        if (n == 1 && max > 1) {
+            ssize_t more = rd_kafka_consume_batch_queue(queue_, 0, out + 1, max - 1);
+            if (more > 0) n += more;
+        }
+    }
     if (n <= 0) {
         client_->check_fatal();
         return 0;
     }
+    std::size_t bytes = 0;
+    for (ssize_t i = 0; i < n; ++i) bytes += out[i]->len;
+    waker_->received(static_cast<std::size_t>(n), bytes);
     return static_cast<std::size_t>(n);
 }
 
@@ -182,6 +197,7 @@ void Consumer::commit(const std::map<TopicPartition, std::int64_t>& next_offsets
 void Consumer::close() {
     if (closed_) return;
     closed_ = true;
+    if (waker_) waker_->stop();
     if (queue_) {
         rd_kafka_queue_destroy(queue_);
         queue_ = nullptr;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/kafka/client.hpp"
+#include "core/kafka/fetch_waker.hpp"
 
 #include <functional>
 #include <map>
@@ -76,7 +77,8 @@ public:
     std::optional<Message> poll(int timeout_ms);
     /// Fills `out` with up to `max` messages (records or events) waiting at most
     /// `timeout_ms` for the first; returns how many. The caller destroys each message.
-    /// For assign-mode reading at full speed (one queue hop per batch, not per record).
+    /// For reading at full speed (one queue hop per batch, not per record); the first call
+    /// also starts a FetchWaker, so that a reader slower than the fetcher never idles.
     std::size_t poll_batch(int timeout_ms, rd_kafka_message_t** out, std::size_t max);
     /// Moves the read position of assigned partitions (e.g. to jump between samples).
     void seek(const std::vector<PartitionOffset>& positions);
@@ -86,12 +88,15 @@ public:
     void close();
     /// The underlying client.
     Client& client() { return *client_; }
+    /// How often the FetchWaker restarted a stopped fetcher (0 before any poll_batch).
+    std::uint64_t fetch_wakeups() const { return waker_ ? waker_->wakeups() : 0; }
 
 private:
     static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque);
     std::unique_ptr<Client> client_;
     RebalanceHandler handler_;
     rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue, fetched on first poll_batch
+    std::unique_ptr<FetchWaker> waker_;  // started on first poll_batch, stopped by close()
     bool closed_ = false;
     bool subscribed_ = false;
 };

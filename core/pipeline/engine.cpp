@@ -467,7 +467,7 @@ RunStats Engine::run() {
                                                               {"session.timeout.ms", "10000"},
                                                               {"heartbeat.interval.ms", "3000"},
                                                               {"fetch.wait.max.ms", "100"},
-                                                              {"queued.min.messages", "200000"}};
+                                                              {"queued.min.messages", "100000"}};
     // The windowed join merges partitions by timestamp and must know when one has nothing more.
     if (window_) props.emplace_back("enable.partition.eof", "true");
     consumer_ = std::make_unique<kafka::Consumer>(ctx_.kafka, stats_.group, props);

@@ -74,9 +74,11 @@ void TableFeed::load(const std::vector<std::int32_t>& partitions) {
     auto marks = admin.watermarks(tps);
     std::map<std::int32_t, std::int64_t> targets;
     for (const auto& tp : tps) {
-        next_[tp.partition] = RD_KAFKA_OFFSET_BEGINNING;
-        eof_.erase(tp.partition);
         const auto& wm = marks[tp];
+        // An absolute start offset lets the fetch begin at once; a logical one first waits
+        // for librdkafka's timed offset query (about 400 ms).
+        next_[tp.partition] = wm.low >= 0 ? wm.low : RD_KAFKA_OFFSET_BEGINNING;
+        eof_.erase(tp.partition);
         if (wm.high > wm.low) targets[tp.partition] = wm.high;
     }
     assign();

@@ -297,7 +297,7 @@ SampleStats run_sample(const SampleOptions& o, const kafka::ClientSettings& sett
     }
 
     kafka::Consumer consumer(settings, std::nullopt,
-                             {{"enable.partition.eof", "true"}, {"fetch.wait.max.ms", "50"}, {"queued.min.messages", "200000"}});
+                             {{"enable.partition.eof", "true"}, {"fetch.wait.max.ms", "50"}, {"queued.min.messages", "100000"}});
     switch (o.strategy) {
         case Strategy::head: {
             read_ranges(consumer, ranges, runner, [&](MessagePtr m, PartitionRange& r) {

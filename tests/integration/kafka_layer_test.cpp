@@ -119,6 +119,55 @@ TEST_CASE("produce, then consume the same records back, with watermarks and time
     admin.delete_topics({topic});
 }
 
+TEST_CASE("a reader slower than the fetcher gets every record, the fetcher woken when its queue drains") {
+    auto settings = fixture_settings();
+    kafka::Admin admin(settings);
+    std::string topic = "it-waker-" + test::random_suffix();
+    admin.create_topic(topic, 2, 1, {});
+    const int total = 30000;
+    {
+        kafka::Producer p(settings);
+        std::string pad(80, 'x');
+        for (int i = 0; i < total; ++i)
+            p.produce(topic, std::nullopt, "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + pad + "\"}", i % 2, {}, 0);
+        p.flush(20'000);
+        REQUIRE(p.delivered() == total);
+    }
+    {
+        // Fetches of about 150 records per partition fill a queue of 1,000 in a few round
+        // trips; librdkafka alone would then fetch about
+        // once a second, the waker as soon as the reader has drained it.
+        kafka::Consumer c(settings, std::nullopt, {{"queued.min.messages", "1000"}, {"max.partition.fetch.bytes", "16384"}});
+        c.assign({{{topic, 0}, 0}, {{topic, 1}, 0}});
+        std::vector<rd_kafka_message_t*> batch(200);
+        std::int64_t next[2] = {0, 0};
+        int got = 0;
+        bool in_order = true;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+        while (got < total && std::chrono::steady_clock::now() < deadline) {
+            std::size_t n = c.poll_batch(500, batch.data(), batch.size());
+            for (std::size_t i = 0; i < n; ++i) {
+                rd_kafka_message_t* m = batch[i];
+                if (!m->err) {
+                    in_order = in_order && m->offset == next[m->partition];
+                    next[m->partition] = m->offset + 1;
+                    ++got;
+                }
+                rd_kafka_message_destroy(m);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the slow reader
+        }
+        CHECK(got == total);
+        CHECK(in_order);
+        CHECK(next[0] == total / 2);
+        CHECK(next[1] == total / 2);
+        CHECK(c.fetch_wakeups() > 0);
+        MESSAGE("fetcher woken " << c.fetch_wakeups() << " times for " << got << " records");
+        c.close();
+    }
+    admin.delete_topics({topic});
+}
+
 TEST_CASE("group offsets: commit, read back, alter, and see the group listed") {
     auto settings = fixture_settings();
     kafka::Admin admin(settings);
