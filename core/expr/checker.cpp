@@ -55,6 +55,9 @@ public:
     }
     int locals() const { return max_locals_; }
     bool uses_value() const { return uses_value_; }
+    bool uses_headers() const { return uses_headers_; }
+    /// True when `value` is read only through constant paths.
+    bool value_paths_only() const { return uses_value_ && whole_value_uses_ == 0; }
 
 private:
     [[noreturn]] void fail(std::size_t pos, const std::string& msg) { fail_at(src_, pos, msg); }
@@ -90,8 +93,10 @@ private:
             if (it->first == a.name) return make_local(a.pos, it->second);
         for (const auto& ev : event_vars) {
             if (ev.name == a.name) {
+                if (ev.var == EventVar::headers) uses_headers_ = true;
                 if (ev.var == EventVar::value) {
                     uses_value_ = true;
+                    ++whole_value_uses_;
                     if (opts_.value_fields) shape = &*opts_.value_fields;
                 }
                 return make_event_var(a.pos, ev.var, a.name);
@@ -153,8 +158,37 @@ private:
         return nullptr;
     }
 
+    // `value.a.b` with `value` the event variable: the fields, outermost last; else empty.
+    std::vector<std::string> value_path_of(const Ast& a) const {
+        std::vector<std::string> fields;
+        const Ast* e = &a;
+        while (e->kind == AstKind::select) {
+            fields.push_back(e->name);
+            e = e->target.get();
+        }
+        if (e->kind != AstKind::ident || e->name != "value") return {};
+        for (const auto& s : scopes_)
+            if (s.first == "value") return {};  // a macro variable named value
+        std::reverse(fields.begin(), fields.end());
+        return fields;
+    }
+
     NodePtr select(const Ast& a, const FieldTree*& shape) {
         if (auto q = qualified(a)) return q;
+        if (auto fields = value_path_of(a); !fields.empty()) {
+            // The fallback is the plain chain, checked against the schema level by level.
+            std::vector<const Ast*> sel;
+            for (const Ast* e = &a; e->kind == AstKind::select; e = e->target.get()) sel.push_back(e);
+            const FieldTree* level = nullptr;
+            NodePtr chain = ident(*sel.back()->target, level);
+            --whole_value_uses_;  // this use of `value` is a path, not the whole document
+            for (auto it = sel.rbegin(); it != sel.rend(); ++it) {
+                level = child_shape(level, (*it)->name, (*it)->pos);
+                chain = make_select((*it)->pos, std::move(chain), (*it)->name, false);
+            }
+            shape = level;
+            return make_value_path(a.pos, std::move(fields), std::move(chain));
+        }
         const FieldTree* parent = nullptr;
         NodePtr operand = build(*a.target, parent);
         shape = child_shape(parent, a.name, a.pos);
@@ -275,6 +309,8 @@ private:
     std::vector<std::pair<std::string, int>> scopes_;
     int max_locals_ = 0;
     bool uses_value_ = false;
+    bool uses_headers_ = false;
+    int whole_value_uses_ = 0;  // uses of `value` other than as the root of a constant path
 };
 
 }  // namespace
@@ -288,11 +324,14 @@ Program Program::compile(std::string_view source, const CompileOptions& options)
     impl->root = c.compile(*ast);
     impl->locals = c.locals();
     impl->uses_value = c.uses_value();
+    impl->value_paths_only = c.value_paths_only();
+    impl->uses_headers = c.uses_headers();
     return Program(std::move(impl));
 }
 
 std::string_view Program::source() const { return impl_->source; }
 bool Program::uses_value() const { return impl_->uses_value; }
+bool Program::uses_headers() const { return impl_->uses_headers; }
 
 namespace {
 FieldTree tree_from(const nlohmann::json& s) {

@@ -13,10 +13,17 @@ namespace meshctl::expr::detail {
 
 enum class EventVar : std::uint8_t { value, key, headers, topic, partition, offset, timestamp };
 
+class Node;
+struct Frame;
+
 /// Supplies the event variables, decoding each at most once per event.
 class VarSource {
 public:
     virtual Value event_var(EventVar which) = 0;
+    /// The scalar at `value.<fields...>`, read without building the whole document; when it
+    /// cannot (not a scalar, missing, not JSON) or the DOM is already there, `fallback`
+    /// (the same selection over the DOM) answers, with its exact result or error.
+    virtual Value value_path(const std::vector<std::string>& fields, const Node& fallback, Frame& f) = 0;
 
 protected:
     ~VarSource() = default;
@@ -44,6 +51,10 @@ struct ProgramImpl {
     NodePtr root;
     int locals = 0;
     bool uses_value = false;
+    bool uses_headers = false;
+    /// True when every use of `value` is a constant path (`value.a.b`): the path reader
+    /// serves them and no DOM is built unless a path meets a container or an error.
+    bool value_paths_only = false;
 };
 
 enum class BinOp : std::uint8_t { add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, in };
@@ -86,6 +97,8 @@ NodePtr make_event_var(std::size_t pos, EventVar which, std::string name);
 NodePtr make_binding(std::size_t pos, std::vector<std::pair<std::string, std::vector<std::string>>> candidates);
 NodePtr make_local(std::size_t pos, int slot);
 NodePtr make_select(std::size_t pos, NodePtr operand, std::string field, bool test_only);
+/// `value.<fields...>` through VarSource::value_path; `fallback` is the plain selection chain.
+NodePtr make_value_path(std::size_t pos, std::vector<std::string> fields, NodePtr fallback);
 NodePtr make_index(std::size_t pos, NodePtr operand, NodePtr index);
 NodePtr make_and(std::size_t pos, NodePtr a, NodePtr b);
 NodePtr make_or(std::size_t pos, NodePtr a, NodePtr b);

@@ -2,6 +2,10 @@
 // a filter that never reads `value` never parses the payload.
 #include "core/expr/eval.hpp"
 #include "core/expr/json_bridge.hpp"
+#include "core/expr/value_access.hpp"
+
+#include <cstring>
+#include <deque>
 
 namespace meshctl::expr {
 
@@ -21,17 +25,114 @@ const Value* Bindings::find(std::string_view name) const {
     return nullptr;
 }
 
+// Reads scalars at constant paths with simdjson On-Demand: stage 1 over the document, then
+// a scan of only the objects on the path, no tape. Every lookup rewinds the document, which
+// reuses simdjson's string buffer, so strings are copied into `strings` (stable addresses,
+// reused from event to event) and stay valid until the next evaluation.
+struct PathReader {
+    simdjson::ondemand::parser parser;
+    simdjson::ondemand::document doc;
+    std::unique_ptr<char[]> buffer;
+    std::size_t capacity = 0;
+    std::deque<std::string> strings;
+    std::size_t used = 0;
+    enum class State { idle, ready, failed } state = State::idle;
+
+    void reset() {
+        state = State::idle;
+        used = 0;
+    }
+    bool open(std::string_view text) {
+        if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
+            capacity = (text.size() + simdjson::SIMDJSON_PADDING) * 2;
+            buffer = std::make_unique<char[]>(capacity);
+        }
+        if (!text.empty()) std::memcpy(buffer.get(), text.data(), text.size());
+        state = parser.iterate(buffer.get(), text.size(), capacity).get(doc) ? State::failed : State::ready;
+        return state == State::ready;
+    }
+    std::string_view keep(std::string_view s) {
+        if (used == strings.size()) strings.emplace_back();
+        std::string& slot = strings[used++];
+        slot.assign(s.data(), s.size());
+        return slot;
+    }
+    // The scalar at `fields`, or nullopt when the DOM must answer (container, missing
+    // field, not an object on the way, malformed).
+    std::optional<Value> read(const std::vector<std::string>& fields) {
+        using namespace simdjson;
+        doc.rewind();
+        ondemand::object obj;
+        if (doc.get_object().get(obj)) return std::nullopt;
+        ondemand::value v;
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            if (obj.find_field_unordered(fields[i]).get(v)) return std::nullopt;
+            if (i + 1 < fields.size() && v.get_object().get(obj)) return std::nullopt;
+        }
+        ondemand::json_type type;
+        if (v.type().get(type)) return std::nullopt;
+        switch (type) {
+        case ondemand::json_type::number: {
+            ondemand::number_type nt;
+            if (v.get_number_type().get(nt)) return std::nullopt;
+            if (nt == ondemand::number_type::signed_integer) {
+                std::int64_t x;
+                if (v.get_int64().get(x)) return std::nullopt;
+                return detail::ValueAccess::mark_json_number(Value::int64(x));
+            }
+            if (nt == ondemand::number_type::unsigned_integer) {
+                std::uint64_t x;
+                if (v.get_uint64().get(x)) return std::nullopt;
+                return detail::ValueAccess::mark_json_number(Value::uint64(x));
+            }
+            double x;
+            if (v.get_double().get(x)) return std::nullopt;
+            return detail::ValueAccess::mark_json_number(Value::double_(x));
+        }
+        case ondemand::json_type::string: {
+            std::string_view x;
+            if (v.get_string().get(x)) return std::nullopt;
+            return Value::string_view(keep(x));
+        }
+        case ondemand::json_type::boolean: {
+            bool x;
+            if (v.get_bool().get(x)) return std::nullopt;
+            return Value::boolean(x);
+        }
+        case ondemand::json_type::null: {
+            bool is_null = false;
+            if (v.is_null().get(is_null) || !is_null) return std::nullopt;
+            return Value();
+        }
+        default: return std::nullopt;  // arrays and objects live in the DOM
+        }
+    }
+};
+
 struct Evaluator::State final : detail::VarSource {
     detail::JsonDecoder value_decoder, key_decoder, scratch_decoder;
+    PathReader paths;
     const Event* event = nullptr;
     Value value, key, headers;
     bool have_value = false, have_key = false, have_headers = false, not_json = false;
+    bool paths_only = false;
     std::vector<Value> locals;
 
     void start(const Event* e, const detail::ProgramImpl& p) {
         event = e;
         have_value = have_key = have_headers = not_json = false;
+        paths_only = p.value_paths_only;
+        paths.reset();
         if (locals.size() < static_cast<std::size_t>(p.locals)) locals.resize(static_cast<std::size_t>(p.locals));
+    }
+
+    Value value_path(const std::vector<std::string>& fields, const detail::Node& fallback, detail::Frame& f) override {
+        if (paths_only && !have_value && event && event->value) {
+            if (paths.state == PathReader::State::idle) paths.open(*event->value);
+            if (paths.state == PathReader::State::ready)
+                if (auto v = paths.read(fields)) return *v;
+        }
+        return fallback.eval(f);
     }
 
     Value event_var(detail::EventVar which) override {

@@ -6,13 +6,19 @@
 // of evaluation nodes, safe to share between threads. An Evaluator (one per thread) holds
 // the reusable JSON parser and evaluates a Program against an Event without copying it.
 //
-// JSON decoding uses simdjson's DOM API with a reused parser and a reused padded input
-// buffer, not On-Demand: a filter may touch the same fields several times and in any order
-// (`value.a > 1 && value.b == value.a`), which On-Demand only allows with rewinds and
-// re-scans, while the DOM tape gives O(1) re-access. The DOM lives in simdjson's own tape,
-// not in a structure of ours: fields are decoded into Values only when the expression
-// reads them, and strings are views into the tape. After the first few events no heap
-// allocation happens per event on the common paths.
+// JSON decoding has two paths. When an expression reads `value` only through constant
+// paths (`value.amount`, `value.customer.id`), a path reader serves each one with simdjson
+// On-Demand: stage 1 over the payload, then a scan of just the objects on the path, no tape;
+// strings are copied out, since each lookup rewinds the document and reuses simdjson's string
+// buffer. A path that meets an array or object, a missing field or a malformed payload is
+// answered by the DOM instead, so results, errors and not-JSON verdicts are the DOM's (a
+// differential unit test holds them equal). The DOM path (simdjson's DOM API with a reused
+// parser and a reused padded input buffer) serves every other use: the tape gives O(1)
+// re-access in any order, fields are decoded into Values only when the expression reads
+// them, and strings are views into the tape. One difference remains: On-Demand validates
+// only what it reads, so a payload whose only defect lies in a field the expression never
+// reads passes as JSON. After the first few events no heap allocation happens per event on
+// the common paths.
 #pragma once
 
 #include "core/expr/value.hpp"
@@ -99,6 +105,8 @@ public:
     std::string_view source() const;
     /// True when the expression reads `value` (callers may skip fetching payloads otherwise).
     bool uses_value() const;
+    /// True when the expression reads `headers` (callers may skip decoding them otherwise).
+    bool uses_headers() const;
 
 private:
     friend class Evaluator;

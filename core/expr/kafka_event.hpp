@@ -13,13 +13,15 @@ namespace meshctl::expr {
 
 /// Views of `m` as an Event; header views go into `headers` (cleared and reused, so no
 /// allocation per record once it has grown). `m` and `headers` must outlive the Event.
-inline Event event_from_message(const rd_kafka_message_t* m, std::string_view topic, std::vector<Header>& headers) {
+/// With `with_headers` false the Event has none (librdkafka allocates to list them).
+inline Event event_from_message(const rd_kafka_message_t* m, std::string_view topic, std::vector<Header>& headers,
+                                bool with_headers = true) {
     Event ev;
     if (m->payload) ev.value = std::string_view(static_cast<const char*>(m->payload), m->len);
     if (m->key) ev.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
     headers.clear();
     rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    if (with_headers && rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
         const char* name;
         const void* val;
         size_t size;

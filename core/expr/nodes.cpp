@@ -91,6 +91,20 @@ private:
     bool test_only_;
 };
 
+class ValuePathNode final : public Node {
+public:
+    ValuePathNode(std::size_t p, std::vector<std::string> fields, NodePtr fallback)
+        : Node(p), fields_(std::move(fields)), fallback_(std::move(fallback)) {}
+    Value eval(Frame& f) const override {
+        if (!f.vars) return fallback_->eval(f);
+        return f.vars->value_path(fields_, *fallback_, f);
+    }
+
+private:
+    std::vector<std::string> fields_;
+    NodePtr fallback_;
+};
+
 class IndexNode final : public Node {
 public:
     IndexNode(std::size_t p, NodePtr o, NodePtr i) : Node(p), operand_(std::move(o)), index_(std::move(i)) {}
@@ -329,6 +343,9 @@ NodePtr make_binding(std::size_t pos, std::vector<std::pair<std::string, std::ve
 NodePtr make_local(std::size_t pos, int slot) { return std::make_unique<LocalNode>(pos, slot); }
 NodePtr make_select(std::size_t pos, NodePtr operand, std::string field, bool test_only) {
     return std::make_unique<SelectNode>(pos, std::move(operand), std::move(field), test_only);
+}
+NodePtr make_value_path(std::size_t pos, std::vector<std::string> fields, NodePtr fallback) {
+    return std::make_unique<ValuePathNode>(pos, std::move(fields), std::move(fallback));
 }
 NodePtr make_index(std::size_t pos, NodePtr operand, NodePtr index) {
     return std::make_unique<IndexNode>(pos, std::move(operand), std::move(index));

@@ -85,7 +85,7 @@ public:
     // True when the record passes --where (not-JSON and errors count as false).
     bool passes(const rd_kafka_message_t* m) {
         if (!filter_) return true;
-        expr::Event ev = expr::event_from_message(m, stats.topic, headers_);
+        expr::Event ev = expr::event_from_message(m, stats.topic, headers_, filter_->uses_headers());
         if (auto v = decoded(m)) ev.value = v;
         switch (evaluator_.test(*filter_, ev)) {
             case expr::Outcome::match: return true;

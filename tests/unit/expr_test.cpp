@@ -234,3 +234,75 @@ TEST_CASE("CEL details: overflow, division by zero, unicode size, bytes and time
     CHECK(eval("[1, 2] + [3] == [1, 2, 3] && 'a' + 'b' == 'ab'").as_bool());
     CHECK(eval("'abc'.matches('^a.c$') && 'ABC'.lowerAscii() == 'abc'").as_bool());
 }
+
+// The path reader (On-Demand, for expressions that read `value` only through constant paths)
+// must agree with the DOM on every result, error and verdict. Each expression is run twice:
+// as written, and with a whole-document use of `value` added, which forces the DOM.
+TEST_CASE("constant paths read through On-Demand agree with the DOM on values, errors and verdicts") {
+    const std::vector<std::string> docs = {
+        R"({"amount": 300.5, "currency": "EUR", "n": 5, "big": 18446744073709551615, "neg": -3,
+            "s": "a\"b\\n\u00e9", "t": true, "z": null, "o": {"x": {"y": "deep"}, "k": 1}, "arr": [1, 2]})",
+        R"({"currency": "USD", "amount": 12, "o": {"k": "v"}})",
+        R"({"amount": 1, "amount": 2, "currency": "EUR"})",
+        R"({"a\u006dount": 7, "currency": "E\u0055R"})",
+        R"({"o": 5, "amount": "300"})",
+        R"([1, 2, 3])",
+        R"("just a string")",
+        R"(42)",
+        R"(null)",
+        R"({})",
+        R"(hello world)",
+        R"({"amount": 3)",
+        R"({"amount": 1e999})",
+        R"({"amount": 123456789012345678901234567890})",
+        "",
+    };
+    const std::vector<std::string> exprs = {
+        "value.amount",
+        "value.currency",
+        "value.amount > 250.0 && value.currency == \"EUR\"",
+        "value.n + 1",
+        "value.big",
+        "value.neg * 2",
+        "value.s",
+        "size(value.s)",
+        "value.t ? value.n : value.neg",
+        "value.z == null",
+        "value.o.x.y",
+        "value.o.x",
+        "value.o.k",
+        "value.arr",
+        "value.arr[1]",
+        "value.missing",
+        "value.o.missing.y",
+        "value.n.x",
+        "value.currency + \"/\" + value.s",
+        "has(value.o.x)",
+        "value.amount == 300.5 || value.missing",
+        "[value.amount, value.currency]",
+    };
+    Evaluator ev;
+    for (const auto& doc : docs) {
+        Event e = json_event(doc);
+        for (const auto& x : exprs) {
+            CAPTURE(doc);
+            CAPTURE(x);
+            Program paths = Program::compile(x);
+            Program dom = Program::compile("value == value ? (" + x + ") : (" + x + ")");
+            std::string a = ev.eval(paths, e).debug_string();
+            std::string b = ev.eval(dom, e).debug_string();
+            CHECK(a == b);
+            Outcome oa = ev.test(paths, e), ob = ev.test(dom, e);
+            CHECK(static_cast<int>(oa) == static_cast<int>(ob));
+        }
+    }
+}
+
+TEST_CASE("strings read by the path reader stay valid while the evaluation's value is used") {
+    Evaluator ev;
+    Event e = json_event(R"({"a": "first", "b": {"c": "second"}, "d": "third"})");
+    Program p = Program::compile(R"([value.a, value.b.c, value.d, value.a])");
+    Value v = ev.eval(p, e).detach();
+    Value expected = ev.eval(Program::compile(R"(["first", "second", "third", "first"])"), Bindings{});
+    CHECK(equals(v, expected));
+}
