@@ -23,6 +23,7 @@ Engine::Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::Si
     : spec_(spec), opts_(opts), ctx_(ctx), proc_(spec), store_(proc_.tables().size()), decoder_(opts.schema_by_id) {
     for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
     if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
+    headers_wanted_ = proc_.uses_headers();
     stats_.pipeline = spec.name;
     stats_.group = opts.group ? *opts.group : spec.default_group();
     stats_.stream = spec.stream().name;
@@ -180,7 +181,7 @@ void Engine::handle(rd_kafka_message_t* m) {
     Part& p = it->second;
     if (m->offset < p.next || m->offset >= p.stop) return;  // stale (before a seek) or past --until
     ++read_[primary];
-    expr::Event ev = expr::event_from_message(m, topics_[primary], headers_);
+    expr::Event ev = expr::event_from_message(m, topics_[primary], headers_, headers_wanted_);
     if (!decode_framed(ev)) {
         p.next = m->offset + 1;
         ++since_flush_;

@@ -96,6 +96,7 @@ private:
     std::optional<Clock::time_point> failing_since_;
     std::chrono::milliseconds backoff_{500};
     std::vector<expr::Header> headers_;
+    bool headers_wanted_ = true;  // some expression reads `headers`
     schema::Decoder decoder_;
     /// Replaces a Confluent-framed value by its JSON; false (after dead-lettering it) when
     /// it does not decode.

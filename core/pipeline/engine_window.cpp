@@ -98,7 +98,7 @@ void Engine::handle_windowed(int s, rd_kafka_message_t* m) {
     Part& p = it->second;
     if (m->offset < p.next || m->offset >= p.stop) return;
     ++read_[s];
-    expr::Event ev = expr::event_from_message(m, topics_[s], headers_);
+    expr::Event ev = expr::event_from_message(m, topics_[s], headers_, headers_wanted_);
     if (!decode_framed(ev)) {
         p.next = m->offset + 1;
         ++since_flush_;

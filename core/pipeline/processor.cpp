@@ -167,6 +167,20 @@ Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>())
 Processor::~Processor() = default;
 
 const std::vector<std::string>& Processor::tables() const { return impl_->table_names; }
+
+bool Processor::uses_headers() const {
+    const Impl& I = *impl_;
+    auto reads = [](const std::optional<expr::Program>& p) { return p && p->uses_headers(); };
+    if (reads(I.right_key)) return true;
+    for (const auto& st : I.steps) {
+        if (reads(st.program)) return true;
+        for (const auto& f : st.fields)
+            if (f.program.uses_headers()) return true;
+    }
+    for (const auto& o : I.sinks)
+        if (reads(o.id) || reads(o.key)) return true;
+    return false;
+}
 const std::vector<sinks::Record>& Processor::outputs() const { return impl_->outputs; }
 const std::string& Processor::reason() const { return impl_->reason; }
 const ProcessCounts& Processor::counts() const { return impl_->counts; }

@@ -66,6 +66,8 @@ public:
 
     /// Table source names in the order TableView::find numbers them.
     const std::vector<std::string>& tables() const;
+    /// True when some expression reads `headers` (else events need not list them).
+    bool uses_headers() const;
     /// Runs the steps on one stream event.
     Verdict process(const expr::Event& event, const TableView& tables);
     /// After `written`: one record per sink, in sink order (reused between calls).

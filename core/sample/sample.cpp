@@ -9,10 +9,13 @@
 #include "core/util/time.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace meshctl::sample {
 
@@ -73,6 +76,77 @@ using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 
 constexpr std::size_t flush_bytes = 1 << 20;
 
+// Evaluates --where over part of each large batch on a second thread, so that a filter costs
+// about half the wall time it would on the reading thread alone. Runs one job at a time.
+class FilterWorker {
+public:
+    explicit FilterWorker(const expr::Program& filter) : filter_(filter), thread_([this] { loop(); }) {}
+    ~FilterWorker() {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    FilterWorker(const FilterWorker&) = delete;
+    FilterWorker& operator=(const FilterWorker&) = delete;
+
+    /// Starts evaluating messages [begin, end) into `out` (same indexes); returns at once.
+    void start(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::string_view topic,
+               std::vector<signed char>& out) {
+        std::lock_guard<std::mutex> lock(mu_);
+        job_ = {messages, begin, end, topic, &out};
+        busy_ = true;
+        cv_.notify_all();
+    }
+    /// Waits for the job started last.
+    void wait() {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return !busy_; });
+    }
+
+    /// The outcome of `m` by the filter, or -1 when the reading thread must evaluate it
+    /// (an error event, or a framed payload, whose decoding is not shared between threads).
+    static signed char evaluate(const expr::Program& filter, expr::Evaluator& evaluator, std::vector<expr::Header>& headers,
+                                const rd_kafka_message_t* m, std::string_view topic) {
+        if (m->err || (m->payload && schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len}))) return -1;
+        expr::Event ev = expr::event_from_message(m, topic, headers, filter.uses_headers());
+        return static_cast<signed char>(evaluator.test(filter, ev));
+    }
+
+private:
+    struct Job {
+        rd_kafka_message_t* const* messages = nullptr;
+        std::size_t begin = 0, end = 0;
+        std::string_view topic;
+        std::vector<signed char>* out = nullptr;
+    };
+    void loop() {
+        std::unique_lock<std::mutex> lock(mu_);
+        for (;;) {
+            cv_.wait(lock, [this] { return busy_ || stopping_; });
+            if (stopping_) return;
+            Job j = job_;
+            lock.unlock();
+            for (std::size_t i = j.begin; i < j.end; ++i)
+                (*j.out)[i] = evaluate(filter_, evaluator_, headers_, j.messages[i], j.topic);
+            lock.lock();
+            busy_ = false;
+            cv_.notify_all();
+        }
+    }
+
+    const expr::Program& filter_;
+    expr::Evaluator evaluator_;
+    std::vector<expr::Header> headers_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    Job job_;
+    bool busy_ = false, stopping_ = false;
+    std::thread thread_;  // last: starts after the members it uses
+};
+
 // Holds the filter and the output buffer shared by all strategies.
 class Runner {
 public:
@@ -82,12 +156,27 @@ public:
         if (opts_.format.format == RecordFormat::json) buffer_ += "[";
     }
 
+    // Evaluates --where ahead for a batch just polled, half of it on a FilterWorker when
+    // the batch is large; passes() then takes the outcomes in order.
+    void prepare(rd_kafka_message_t* const* batch, std::size_t n) {
+        ahead_ = nullptr;
+        if (!filter_ || n < parallel_from) return;
+        if (!worker_) worker_ = std::make_unique<FilterWorker>(*filter_);
+        outcomes_.assign(n, -1);
+        std::size_t mid = n / 2;
+        worker_->start(batch, mid, n, stats.topic, outcomes_);
+        for (std::size_t i = 0; i < mid; ++i)
+            outcomes_[i] = FilterWorker::evaluate(*filter_, evaluator_, headers_, batch[i], stats.topic);
+        worker_->wait();
+        ahead_ = batch;
+        ahead_n_ = n;
+        cursor_ = 0;
+    }
+
     // True when the record passes --where (not-JSON and errors count as false).
     bool passes(const rd_kafka_message_t* m) {
         if (!filter_) return true;
-        expr::Event ev = expr::event_from_message(m, stats.topic, headers_, filter_->uses_headers());
-        if (auto v = decoded(m)) ev.value = v;
-        switch (evaluator_.test(*filter_, ev)) {
+        switch (outcome(m)) {
             case expr::Outcome::match: return true;
             case expr::Outcome::no_match: return false;
             case expr::Outcome::not_json:
@@ -121,6 +210,17 @@ public:
     }
 
     bool full() const { return opts_.count > 0 && stats.written >= opts_.count; }
+
+    // The outcome prepared for `m`, else evaluated now.
+    expr::Outcome outcome(const rd_kafka_message_t* m) {
+        if (ahead_) {
+            while (cursor_ < ahead_n_ && ahead_[cursor_] != m) ++cursor_;
+            if (cursor_ < ahead_n_ && outcomes_[cursor_] >= 0) return static_cast<expr::Outcome>(outcomes_[cursor_]);
+        }
+        expr::Event ev = expr::event_from_message(m, stats.topic, headers_, filter_->uses_headers());
+        if (auto v = decoded(m)) ev.value = v;
+        return evaluator_.test(*filter_, ev);
+    }
 
     // The JSON of a Confluent-framed payload (cached for the last record); nullopt for
     // unframed payloads, which are used as they are, and for framed ones that fail to decode.
@@ -159,6 +259,12 @@ private:
     std::int64_t last_offset_ = -1;
     std::int32_t last_partition_ = -1;
     std::optional<std::string_view> last_json_;
+    // Outcomes evaluated ahead for the current batch (prepare()), by batch index.
+    static constexpr std::size_t parallel_from = 256;
+    std::unique_ptr<FilterWorker> worker_;
+    std::vector<signed char> outcomes_;
+    rd_kafka_message_t* const* ahead_ = nullptr;
+    std::size_t ahead_n_ = 0, cursor_ = 0;
 };
 
 struct PartitionRange {
@@ -193,6 +299,7 @@ void read_ranges(kafka::Consumer& consumer, std::vector<PartitionRange>& ranges,
     auto last_progress = std::chrono::steady_clock::now();
     while (open > 0 && !util::interrupted()) {
         std::size_t n = consumer.poll_batch(200, batch.data(), batch.size());
+        runner.prepare(batch.data(), n);
         bool stop_all = false, progress = false;
         for (std::size_t i = 0; i < n; ++i) {
             MessagePtr m(batch[i]);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -200,4 +201,39 @@ TEST_CASE("a Kafka sink in another context's cluster: exact records land there a
     CHECK(unknown.err.find("context \"thre\" not found") != std::string::npos);
     CHECK(unknown.err.find("did you mean \"there\"") != std::string::npos);
     CHECK(read_topic(second, target).size() == want.size());
+}
+
+TEST_CASE("a pipeline that reads headers sees every record's headers") {
+    // Pipelines list headers only when an expression reads them; this one does.
+    auto settings = settings_for(test::fixture_address("kafka"));
+    std::string topic = "it-sink-headers-" + test::random_suffix();
+    kafka::Admin(settings).create_topic(topic, 2, 1, {});
+    std::set<std::string> want;
+    {
+        kafka::Producer p(settings);
+        for (int i = 0; i < 3000; ++i) {
+            std::string src = i % 4 == 0 ? "web" : "app";
+            if (src == "web") want.insert("o-" + std::to_string(i));
+            p.produce(topic, std::nullopt, "{\"order_id\":\"o-" + std::to_string(i) + "\"}", i % 2, {{"src", src}}, 0);
+        }
+        p.flush(30'000);
+    }
+    test::TempDir dir;
+    auto out = dir.path() / "web.jsonl";
+    auto file = dir.write("headers.yaml", "name: headers\nsources:\n  orders: {topic: " + topic +
+                                              "}\nsteps:\n  - filter: headers[\"src\"] == \"web\"\n"
+                                              "  - map: {order_id: value.order_id, src: headers.src}\n"
+                                              "sinks:\n  - {type: file, path: " + out.string() + "}\n");
+    std::map<std::string, std::string> env{{"MESHCTL_CONFIG", (dir.path() / "none.yaml").string()}, {"NO_COLOR", "1"}};
+    auto r = test::run_meshctl({"pipeline", "run", file.string(), "-b", settings.bootstrap, "--until", "caught-up"}, env);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    std::ifstream in(out);
+    std::set<std::string> got;
+    for (std::string line; std::getline(in, line);) {
+        auto j = nlohmann::json::parse(line);
+        CHECK(j["value"]["src"] == "web");
+        got.insert(j["value"]["order_id"].get<std::string>());
+    }
+    CHECK(got == want);
+    kafka::Admin(settings).delete_topics({topic});
 }

@@ -83,6 +83,41 @@ TEST_CASE("--where filters, and non-JSON events are counted once, never a crash"
     CHECK(r.err.find("30 events") != std::string::npos);
 }
 
+TEST_CASE("--where over large batches keeps the order, the matches and the first not-JSON offset exact") {
+    // Large batches are filtered on two threads; the output and the counts must not show it.
+    std::string bootstrap = test::fixture_address("kafka");
+    std::string topic = "it-sample-big-" + test::random_suffix();
+    kafka::ClientSettings s;
+    s.bootstrap = bootstrap;
+    kafka::Admin admin(s);
+    admin.create_topic(topic, 1, 1, {});
+    const int total = 20000;
+    {
+        kafka::Producer p(s);
+        for (int i = 0; i < total; ++i) {
+            std::string v = i % 97 == 40 ? "<not json " + std::to_string(i) + ">"
+                                         : "{\"n\":" + std::to_string(i) + ",\"tier\":\"" + (i % 7 == 0 ? "GOLD" : "BASIC") + "\"}";
+            p.produce(topic, "k" + std::to_string(i), v, 0, {}, 0);
+        }
+        p.flush(20'000);
+    }
+    test::TempDir dir;
+    std::map<std::string, std::string> env{{"MESHCTL_CONFIG", (dir.path() / "none.yaml").string()}, {"NO_COLOR", "1"}};
+    auto r = run_meshctl({"sample", topic, "-b", bootstrap, "-n", "0", "--where", "value.tier == \"GOLD\" && value.n % 2 == 0",
+                          "-f", "%o"}, env);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    std::vector<std::string> expected;
+    int not_json = 0;
+    for (int i = 0; i < total; ++i) {
+        if (i % 97 == 40) ++not_json;
+        else if (i % 7 == 0 && i % 2 == 0) expected.push_back(std::to_string(i));
+    }
+    CHECK(lines(r.out) == expected);
+    CHECK(r.err.find(std::to_string(not_json) + " events were not JSON") != std::string::npos);
+    CHECK(r.err.find("first at " + topic + "[0]@40)") != std::string::npos);
+    admin.delete_topics({topic});
+}
+
 TEST_CASE("positions: offset, from-end, time, and until") {
     Fixture f;
     auto off = f.sample({"--partition", "0", "--from", "offset:98", "-n", "0", "-f", "%o"});

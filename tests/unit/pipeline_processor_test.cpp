@@ -170,3 +170,10 @@ TEST_CASE("the sqlite sink (URL form) upserts by id and deletes on tombstones") 
     CHECK_THROWS_AS(sinks::open_sink("sqlite:" + db + "?tabel=v", sinks::SinkContext{}, out), Error);
     std::filesystem::remove_all(tmpl);
 }
+
+TEST_CASE("a pipeline needs record headers only when an expression reads them") {
+    CHECK_FALSE(Processor(spec(join_seed)).uses_headers());
+    CHECK(Processor(spec("  - filter: headers[\"src\"] == \"web\"\n")).uses_headers());
+    CHECK(Processor(spec("  - map: {src: headers.src, n: value.n}\n")).uses_headers());
+    CHECK(Processor(spec("  - filter: value.n > 1\n", "  - {type: stdout, key: headers.src}\n")).uses_headers());
+}
