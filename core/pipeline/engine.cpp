@@ -24,6 +24,7 @@ Engine::Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::Si
     for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
     if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
     headers_wanted_ = proc_.uses_headers();
+    look_ahead_ = proc_.can_look_ahead();
     stats_.pipeline = spec.name;
     stats_.group = opts.group ? *opts.group : spec.default_group();
     stats_.stream = spec.stream().name;
@@ -196,6 +197,12 @@ void Engine::handle(rd_kafka_message_t* m) {
     }
     p.next = m->offset + 1;
     ++since_flush_;
+}
+
+void Engine::look_ahead(const rd_kafka_message_t* m, bool row) {
+    // Framed payloads are decoded by handle() (once, with its own accounting): not ahead.
+    if (m->err || !m->payload || schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len})) return;
+    proc_.look_ahead(expr::event_from_message(m, topics_[primary], ahead_headers_, headers_wanted_), store_, row);
 }
 
 bool Engine::decode_framed(expr::Event& ev) {
@@ -498,7 +505,15 @@ RunStats Engine::run() {
                     for (; i < n; ++i) enqueue(batch[i]);  // takes ownership
                     drain();
                 } else {
+                    // Join keys are evaluated 8 events ahead and their rows fetched into the
+                    // cache 4 ahead (Processor::look_ahead); the first few of a batch are primed.
+                    if (look_ahead_)
+                        for (std::size_t j = 0; j < n && j < 8; ++j) look_ahead(batch[j], j < 4);
                     for (; i < n; ++i) {
+                        if (look_ahead_) {
+                            if (i + 8 < n) look_ahead(batch[i + 8], false);
+                            if (i + 4 < n) look_ahead(batch[i + 4], true);
+                        }
                         handle(batch[i]);
                         rd_kafka_message_destroy(batch[i]);
                     }

@@ -97,6 +97,9 @@ private:
     std::chrono::milliseconds backoff_{500};
     std::vector<expr::Header> headers_;
     bool headers_wanted_ = true;  // some expression reads `headers`
+    bool look_ahead_ = false;     // the first step is a join: evaluate keys ahead (Processor::look_ahead)
+    std::vector<expr::Header> ahead_headers_;
+    void look_ahead(const rd_kafka_message_t* m, bool row);
     schema::Decoder decoder_;
     /// Replaces a Confluent-framed value by its JSON; false (after dead-lettering it) when
     /// it does not decode.

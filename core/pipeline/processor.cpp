@@ -12,8 +12,10 @@
 #include "core/error.hpp"
 #include "core/expr/json_bridge.hpp"
 #include "core/pipeline/loader.hpp"
+#include "core/pipeline/row_map.hpp"
 #include "core/pipeline/window.hpp"
 
+#include <array>
 #include <set>
 
 namespace meshctl::pipeline {
@@ -74,6 +76,22 @@ struct Processor::Impl {
 
     expr::Evaluator eval;
     expr::Bindings bindings;
+    // Join keys evaluated ahead by look_ahead(), by (offset, partition) in a small ring.
+    struct Ahead {
+        std::int32_t partition = -1;
+        std::int64_t offset = -1;
+        bool null_key = false;
+        std::string key;
+        std::uint64_t hash = 0;
+    };
+    std::array<Ahead, 16> ahead;
+    expr::Evaluator ahead_eval;
+    bool look_ahead = false;
+    Ahead& ahead_slot(const expr::Event& e) { return ahead[(static_cast<std::uint64_t>(e.offset) * 31 + static_cast<std::uint64_t>(e.partition)) & 15]; }
+    const Ahead* ahead_of(const expr::Event& e) {
+        const Ahead& a = ahead_slot(e);
+        return a.partition == e.partition && a.offset == e.offset ? &a : nullptr;
+    }
     expr::detail::JsonDecoder check_decoder;
     std::string buffers[2];
     int next_buffer = 0;
@@ -162,6 +180,8 @@ Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>())
         I.sinks.push_back(std::move(o));
     }
     I.outputs.resize(I.sinks.size());
+    I.look_ahead = !I.steps.empty() && I.steps[0].kind == StepKind::join && !I.steps[0].window &&
+                   I.stream_decoding == Decoding::json;
 }
 
 Processor::~Processor() = default;
@@ -206,21 +226,26 @@ Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& even
             break;
         }
         case StepKind::join: {
-            expr::Value k = I.eval.eval(*st.program, cur, &I.bindings);
-            if (k.is_error()) return I.dead(st.label + ".on", k);
-            if (st.window) {
-                I.window_key.reset();
-                if (!k.is_null()) {
-                    I.window_key.emplace();
-                    append_key(k, *I.window_key);
-                }
-                return Verdict::windowed;
-            }
             std::optional<std::string_view> row;
-            if (!k.is_null()) {
-                I.key_buf.clear();
-                append_key(k, I.key_buf);
-                row = tables.find(st.table, event.partition, I.key_buf);
+            // The first step's key may have been evaluated ahead (the same program on the same event).
+            if (const auto* pre = si == 0 && I.look_ahead && !right ? I.ahead_of(event) : nullptr) {
+                if (!pre->null_key) row = tables.find(st.table, event.partition, pre->key);
+            } else {
+                expr::Value k = I.eval.eval(*st.program, cur, &I.bindings);
+                if (k.is_error()) return I.dead(st.label + ".on", k);
+                if (st.window) {
+                    I.window_key.reset();
+                    if (!k.is_null()) {
+                        I.window_key.emplace();
+                        append_key(k, *I.window_key);
+                    }
+                    return Verdict::windowed;
+                }
+                if (!k.is_null()) {
+                    I.key_buf.clear();
+                    append_key(k, I.key_buf);
+                    row = tables.find(st.table, event.partition, I.key_buf);
+                }
             }
             simdjson::dom::element root;
             if (row && st.decoder->decode(*row, root)) {
@@ -344,6 +369,34 @@ Verdict Processor::process(const expr::Event& event, const TableView& tables) {
         }
     }
     return run_steps(I, 0, event, cur, nullptr, tables);
+}
+
+bool Processor::can_look_ahead() const { return impl_->look_ahead; }
+
+void Processor::look_ahead(const expr::Event& event, const TableView& tables, bool row) {
+    auto& I = *impl_;
+    if (!I.look_ahead || !event.value) return;
+    Impl::Ahead& a = I.ahead_slot(event);
+    const Step& st = I.steps[0];
+    if (row) {
+        if (a.partition == event.partition && a.offset == event.offset && !a.null_key)
+            tables.prefetch(st.table, event.partition, a.hash, true);
+        return;
+    }
+    // The first step sees no bindings: no join came before it.
+    expr::Value k = I.ahead_eval.eval(*st.program, event);
+    if (k.is_error()) {
+        a.partition = -1;  // process() evaluates it again and dead-letters the event
+        return;
+    }
+    a.partition = event.partition;
+    a.offset = event.offset;
+    a.null_key = k.is_null();
+    a.key.clear();
+    if (a.null_key) return;
+    append_key(k, a.key);
+    a.hash = RowMap::hash(a.key);
+    tables.prefetch(st.table, event.partition, a.hash, false);
 }
 
 Verdict Processor::process_joined(const HeldEvent& left, const HeldEvent* right, const TableView& tables) {

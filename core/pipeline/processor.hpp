@@ -26,6 +26,11 @@ public:
     /// for an event of stream partition `partition`; nullopt when there is none. The view is
     /// valid until the table changes.
     virtual std::optional<std::string_view> find(std::size_t table, std::int32_t partition, std::string_view key) const = 0;
+    /// A cache hint for a find() soon of a key with RowMap::hash `hash`: the index slot, or
+    /// with `row` the row itself. Changes nothing; the default does nothing.
+    virtual void prefetch(std::size_t table, std::int32_t partition, std::uint64_t hash, bool row) const {
+        (void)table, (void)partition, (void)hash, (void)row;
+    }
 };
 
 /// What became of one event.
@@ -70,6 +75,13 @@ public:
     bool uses_headers() const;
     /// Runs the steps on one stream event.
     Verdict process(const expr::Event& event, const TableView& tables);
+    /// True when look_ahead() does anything: the first step is a join on a table.
+    bool can_look_ahead() const;
+    /// Readies a stream event that process() will see a few events later: evaluates the
+    /// first join's key now (process() reuses it) and hints the table's index slot into the
+    /// cache; called again with `row` closer to process(), hints the row itself. A join
+    /// probes its table at random, and these hints overlap the cache misses of several events.
+    void look_ahead(const expr::Event& event, const TableView& tables, bool row);
     /// After `written`: one record per sink, in sink order (reused between calls).
     const std::vector<sinks::Record>& outputs() const;
     /// After `dead_letter`: why.

@@ -1,7 +1,11 @@
 #include "core/pipeline/row_map.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+
+#include <sys/mman.h>
 #include <functional>
 #include <stdexcept>
 
@@ -9,11 +13,22 @@ namespace meshctl::pipeline {
 
 namespace {
 
-constexpr unsigned kPosBits = 20;                     // a place is block << 20 | position
+constexpr unsigned kPosBits = 21;                     // a place is block << 21 | position
 constexpr std::size_t kMaxBlock = std::size_t{1} << kPosBits;  // rows larger than this get a block of their own
 constexpr std::size_t kFirstBlock = 4096;             // small tables stay small
 constexpr std::uint64_t kPlaceMask = (std::uint64_t{1} << 40) - 1;
 constexpr std::size_t kCompactAbove = 64 * 1024;      // dead bytes worth a compaction
+
+// Blocks of kMaxBlock (2 MiB) are aligned to it and marked for transparent huge pages: a
+// join probes rows at random, and one TLB entry then covers a whole block.
+char* allocate_block(std::size_t cap) {
+    void* p = cap == kMaxBlock ? std::aligned_alloc(kMaxBlock, kMaxBlock) : std::malloc(cap);
+    if (!p) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    if (cap == kMaxBlock) madvise(p, cap, MADV_HUGEPAGE);  // advice only: failure changes nothing
+#endif
+    return static_cast<char*>(p);
+}
 
 std::uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
 std::uint64_t tag_of(std::uint64_t hash) { return (hash >> 40) << 40; }  // the top 24 bits, in place
@@ -32,6 +47,8 @@ std::uint32_t checked_u32(std::size_t n) {
 
 }  // namespace
 
+void RowMap::Free::operator()(char* p) const { std::free(p); }
+
 RowMap::Row RowMap::row_in(const std::vector<Block>& blocks, std::uint64_t slot) {
     std::uint64_t place = (slot & kPlaceMask) - 1;
     char* h = blocks[place >> kPosBits].data.get() + (place & (kMaxBlock - 1));
@@ -45,7 +62,7 @@ std::uint64_t RowMap::append(std::string_view key, std::string_view value, std::
         std::size_t cap = need > kMaxBlock ? need
                                            : std::max(need, blocks_.empty() ? kFirstBlock : std::min(kMaxBlock, blocks_.back().capacity * 2));
         if (blocks_.size() >= (std::size_t{1} << (40 - kPosBits)) - 1) throw std::length_error("a table outgrew its arena");
-        blocks_.push_back({std::make_unique<char[]>(cap), cap, 0});
+        blocks_.push_back({std::unique_ptr<char, Free>(allocate_block(cap)), cap, 0});
     }
     Block& b = blocks_.back();
     char* h = b.data.get() + b.used;
@@ -82,6 +99,20 @@ void RowMap::grow_index() {
     old.swap(slots_);
     for (std::uint64_t s : old)
         if (s) place(s, hash_of(row(s).key));
+}
+
+std::uint64_t RowMap::hash(std::string_view key) { return hash_of(key); }
+
+void RowMap::prefetch_slot(std::uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+}
+
+void RowMap::prefetch_row(std::uint64_t hash) const {
+    if (slots_.empty()) return;
+    std::uint64_t s = slots_[hash & (slots_.size() - 1)];  // the first place probed; collisions are rare
+    if (!s || (s & ~kPlaceMask) != tag_of(hash)) return;
+    std::uint64_t place = (s & kPlaceMask) - 1;
+    __builtin_prefetch(blocks_[place >> kPosBits].data.get() + (place & (kMaxBlock - 1)));
 }
 
 std::optional<std::string_view> RowMap::find(std::string_view key) const {

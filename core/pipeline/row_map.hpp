@@ -29,6 +29,12 @@ public:
     std::size_t bytes() const { return live_bytes_; }
     /// Bytes allocated: arena blocks and the index.
     std::size_t memory() const;
+    /// The hash find() uses for `key`.
+    static std::uint64_t hash(std::string_view key);
+    /// Cache hints for a find() soon of a key with this hash: its index slot, then (called
+    /// again once the slot is likely cached) its row. They change nothing.
+    void prefetch_slot(std::uint64_t hash) const;
+    void prefetch_row(std::uint64_t hash) const;
     /// Calls f(key, value) for every row (order unspecified).
     template <typename F>
     void for_each(F&& f) const {
@@ -40,8 +46,11 @@ public:
     }
 
 private:
+    struct Free {
+        void operator()(char* p) const;
+    };
     struct Block {
-        std::unique_ptr<char[]> data;
+        std::unique_ptr<char, Free> data;
         std::size_t capacity = 0;
         std::size_t used = 0;
     };

@@ -26,15 +26,21 @@ void TableStore::drop_partition(std::size_t table, std::int32_t partition) {
     t.parts[static_cast<std::size_t>(partition)] = RowMap();
 }
 
-std::optional<std::string_view> TableStore::find(std::size_t table, std::int32_t partition, std::string_view key) const {
+const RowMap* TableStore::read_map(std::size_t table, std::int32_t partition) const {
     const auto& t = tables_[table];
-    const RowMap* m = &t.parts[0];
-    if (t.partitioned) {
-        auto p = static_cast<std::size_t>(partition);
-        if (p >= t.parts.size()) return std::nullopt;
-        m = &t.parts[p];
-    }
+    if (!t.partitioned) return &t.parts[0];
+    auto p = static_cast<std::size_t>(partition);
+    return p < t.parts.size() ? &t.parts[p] : nullptr;
+}
+
+std::optional<std::string_view> TableStore::find(std::size_t table, std::int32_t partition, std::string_view key) const {
+    const RowMap* m = read_map(table, partition);
+    if (!m) return std::nullopt;
     return m->find(key);
+}
+
+void TableStore::prefetch(std::size_t table, std::int32_t partition, std::uint64_t hash, bool row) const {
+    if (const RowMap* m = read_map(table, partition)) row ? m->prefetch_row(hash) : m->prefetch_slot(hash);
 }
 
 std::size_t TableStore::rows() const { return sum([](const RowMap& m) { return m.size(); }); }

@@ -30,6 +30,7 @@ public:
     /// Forgets the rows of one partition (after it was revoked).
     void drop_partition(std::size_t table, std::int32_t partition);
     std::optional<std::string_view> find(std::size_t table, std::int32_t partition, std::string_view key) const override;
+    void prefetch(std::size_t table, std::int32_t partition, std::uint64_t hash, bool row) const override;
     /// Rows over all tables.
     std::size_t rows() const;
     /// Bytes of keys and values held.
@@ -43,6 +44,8 @@ private:
         std::vector<RowMap> parts{1};
     };
     RowMap& map_for(std::size_t table, std::int32_t partition);
+    /// The map find() reads for an event of `partition`, or null.
+    const RowMap* read_map(std::size_t table, std::int32_t partition) const;
     /// Sum of `measure(map)` over every map of every table.
     template <typename F>
     std::size_t sum(F measure) const {

@@ -177,3 +177,39 @@ TEST_CASE("a pipeline needs record headers only when an expression reads them") 
     CHECK(Processor(spec("  - map: {src: headers.src, n: value.n}\n")).uses_headers());
     CHECK(Processor(spec("  - filter: value.n > 1\n", "  - {type: stdout, key: headers.src}\n")).uses_headers());
 }
+
+TEST_CASE("keys evaluated ahead give the same verdicts, records and reasons as keys evaluated in place") {
+    const std::string left_join = "  - join: {table: customers, on: value.customer_id, type: left, as: customer}\n"
+                                  "  - map:\n      order_id: value.order_id\n      who: 'customer == null ? \"?\" : customer.name'\n";
+    for (const std::string& steps : {join_seed, left_join}) {
+        CAPTURE(steps);
+        Processor plain(spec(steps)), ahead(spec(steps));
+        CHECK(ahead.can_look_ahead());
+        TableStore t(1);
+        load_customers(plain, t);
+        std::vector<Feed> feed;
+        const char* values[] = {R"({"order_id":"o-1","customer_id":"c-1"})", R"({"order_id":"o-2","customer_id":"c-2"})",
+                                R"({"order_id":"o-3","customer_id":"c-9"})", R"({"order_id":"o-4"})",
+                                R"({"order_id":"o-5","customer_id":null})", "not json",
+                                R"({"order_id":"o-7","customer_id":["c-1"]})", R"({"order_id":"o-8","customer_id":"c-1"})"};
+        for (int round = 0; round < 3; ++round)
+            for (int i = 0; i < 8; ++i) feed.push_back({values[i], "k", i % 2, round * 8 + i});
+        // Ahead: every event is looked at 8 and 4 events before it is processed, as the engine does.
+        std::vector<expr::Event> events;
+        for (const auto& f : feed) events.push_back(f.event());
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            if (i + 8 < events.size()) ahead.look_ahead(events[i + 8], t, false);
+            if (i + 4 < events.size()) ahead.look_ahead(events[i + 4], t, true);
+            if (i == 0)
+                for (std::size_t j = 0; j < 8 && j < events.size(); ++j) ahead.look_ahead(events[j], t, j < 4);
+            Verdict a = ahead.process(events[i], t);
+            std::string a_out = a == Verdict::written ? *ahead.outputs()[0].value : ahead.reason();
+            Verdict b = plain.process(events[i], t);
+            std::string b_out = b == Verdict::written ? *plain.outputs()[0].value : plain.reason();
+            CAPTURE(i);
+            CHECK(a == b);
+            CHECK(a_out == b_out);
+        }
+    }
+    CHECK_FALSE(Processor(spec("  - filter: value.n > 1\n" + join_seed)).can_look_ahead());
+}
