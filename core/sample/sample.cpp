@@ -129,8 +129,13 @@ private:
             if (stopping_) return;
             Job j = job_;
             lock.unlock();
-            for (std::size_t i = j.begin; i < j.end; ++i)
-                (*j.out)[i] = evaluate(filter_, evaluator_, headers_, j.messages[i], j.topic);
+            for (std::size_t i = j.begin; i < j.end; ++i) {
+                try {
+                    (*j.out)[i] = evaluate(filter_, evaluator_, headers_, j.messages[i], j.topic);
+                } catch (...) {
+                    (*j.out)[i] = -1;  // the reading thread evaluates it again, where a throw is handled
+                }
+            }
             lock.lock();
             busy_ = false;
             cv_.notify_all();
