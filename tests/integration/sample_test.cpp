@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cctype>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -194,7 +196,18 @@ TEST_CASE("--follow stops cleanly on SIGINT with exit 130") {
                 "-5", "-n", "0", "-f", "%o", static_cast<char*>(nullptr));
         ::_exit(127);
     }
-    std::this_thread::sleep_for(std::chrono::seconds(4));
+    // Interrupt once the 15 events (the last 5 of each partition) are out, however slow the
+    // machine, and at least 2 s in, so that the run is following by then.
+    auto printed = [&] {
+        std::ifstream in(out_path);
+        std::size_t n = 0;
+        for (std::string l; std::getline(in, l);) n += !l.empty() && std::isdigit(static_cast<unsigned char>(l[0]));
+        return n;
+    };
+    auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < std::chrono::seconds(60) &&
+           (printed() < 15 || std::chrono::steady_clock::now() - start < std::chrono::seconds(2)))
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ::kill(pid, SIGINT);
     int status = 0;
     ::waitpid(pid, &status, 0);
