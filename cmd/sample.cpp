@@ -64,7 +64,9 @@ void register_sample(CLI::App& cli, App& app) {
         // Confluent-framed records are decoded with the registry's schemas (when one is configured).
         o.schema_by_id = schema::registry_lookup(app.settings());
         auto write = [](std::string_view bytes) {
-            if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size()) throw io_error("cannot write to stdout");
+            // Written per megabyte, or per batch with --follow: flushed at once either way.
+            if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
+                throw io_error("cannot write to stdout");
         };
         auto stats = sample::run_sample(o, app.client_settings(), write);
         std::fflush(stdout);

@@ -343,6 +343,7 @@ void read_ranges(kafka::Consumer& consumer, std::vector<PartitionRange>& ranges,
                 --open;
             }
         if (stop_all) break;
+        if (follow && n > 0) runner.flush();  // following: show records as they come, not per megabyte
         if (progress || follow) last_progress = std::chrono::steady_clock::now();
         else if (std::chrono::steady_clock::now() - last_progress > consumer.client().settings().timeout)
             consumer.client().fail(RD_KAFKA_RESP_ERR__TIMED_OUT, "read", "topic \"" + ranges.front().tp.topic + "\"");

@@ -197,7 +197,8 @@ TEST_CASE("--follow stops cleanly on SIGINT with exit 130") {
         ::_exit(127);
     }
     // Interrupt once the 15 events (the last 5 of each partition) are out, however slow the
-    // machine, and at least 2 s in, so that the run is following by then.
+    // machine, and at least 2 s in, so that the run is following by then. --follow shows
+    // records as they come: they must be in the file before the interrupt.
     auto printed = [&] {
         std::ifstream in(out_path);
         std::size_t n = 0;
@@ -208,6 +209,7 @@ TEST_CASE("--follow stops cleanly on SIGINT with exit 130") {
     while (std::chrono::steady_clock::now() - start < std::chrono::seconds(60) &&
            (printed() < 15 || std::chrono::steady_clock::now() - start < std::chrono::seconds(2)))
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(printed() == 15);
     ::kill(pid, SIGINT);
     int status = 0;
     ::waitpid(pid, &status, 0);
