@@ -70,6 +70,7 @@ void Engine::prepare_positions() {
         auto marks = admin.watermarks(tps);
         auto from = kafka::parse_position(opts_.from ? *opts_.from : source.from, opts_.from ? "--from" : "from", now);
         for (const auto& [tp, off] : kafka::resolve_position(admin, from, marks)) from_[s][tp.partition] = off;
+        for (const auto& [tp, wm] : marks) low_[s][tp.partition] = wm.low;
         if (opts_.until) {
             if (*opts_.until == "caught-up")
                 for (const auto& [tp, wm] : marks) stop_[s][tp.partition] = wm.high;
@@ -112,6 +113,10 @@ void Engine::on_assigned(const std::vector<kafka::TopicPartition>& tps) {
             int s = streams_ == 2 && topics_[joined] == e.topic ? joined : primary;
             std::int64_t start = e.offset >= 0 ? e.offset : from_[s][e.partition];
             if (opts_.from && from_used_[s].insert(e.partition).second) start = from_[s][e.partition];
+            if (auto low = low_[s].find(e.partition); low != low_[s].end() && start >= 0 && start < low->second) {
+                note_deleted(s, e.partition, start, low->second);
+                start = low->second;
+            }
             e.offset = start;
             Part p;
             p.next = p.committed = start;
@@ -357,11 +362,40 @@ void Engine::sink_failed(const Error& e) {
 }
 
 bool Engine::caught_up() {
+    skip_deleted();
     if (!opts_.until || !assigned_once_) return false;
     for (int s = 0; s < streams_; ++s)
         for (const auto& [part, p] : parts_[s])
             if (p.next < p.stop) return false;
     return others_caught_up();
+}
+
+// Retention (or DeleteRecords) may remove records before they are read: a committed offset
+// below the log start, or a slow run overtaken by deletion. librdkafka then resets the fetch
+// to the log start, but `next` would stay below it and --until could never be reached. Once
+// a fetch reports a log start above `next`, the records in between are gone: say so and move on.
+void Engine::skip_deleted() {
+    auto now = Clock::now();
+    if (!consumer_ || now - last_deleted_check_ < std::chrono::seconds(1)) return;
+    last_deleted_check_ = now;
+    for (int s = 0; s < streams_; ++s)
+        for (auto& [part, p] : parts_[s]) {
+            if (p.next >= p.stop) continue;
+            std::int64_t low = -1, high = -1;
+            if (rd_kafka_get_watermark_offsets(consumer_->client().get(), topics_[s].c_str(), part, &low, &high) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR ||
+                low <= p.next)
+                continue;
+            note_deleted(s, part, p.next, low);
+            p.next = low;
+        }
+}
+
+void Engine::note_deleted(int s, std::int32_t part, std::int64_t from, std::int64_t low) {
+    log::warn(topics_[s] + "[" + std::to_string(part) + "]: records " + std::to_string(from) + ".." + std::to_string(low - 1) +
+              " were deleted (retention or delete-records) before this group read them; going on from offset " +
+              std::to_string(low));
+    stats_.skipped_deleted += static_cast<std::uint64_t>(low - from);
 }
 
 // "Caught up" is a property of the group, not of this member: partitions held by another

@@ -39,6 +39,7 @@ public:
     double events_in_per_s = 0;                           // over the last interval
     double events_out_per_s = 0;
     std::uint64_t sink_retries = 0;
+    std::uint64_t skipped_deleted = 0;                    // stream records deleted (retention) before they were read
     std::string stopped;                                  // caught_up, until, interrupted ("" while running)
 
     nlohmann::json to_json() const override;

@@ -59,6 +59,8 @@ private:
     void snapshot(bool final);
     bool caught_up();
     bool others_caught_up();
+    void skip_deleted();
+    void note_deleted(int stream, std::int32_t partition, std::int64_t from, std::int64_t low);
     int stream_of(const rd_kafka_message_t* m) const;
     std::int64_t commit_position(int stream, std::int32_t partition, const Part& p) const;
 
@@ -84,6 +86,7 @@ private:
     std::string topics_[2];
     std::string names_[2];                                 // source names, for stats
     std::map<std::int32_t, std::int64_t> from_[2], stop_[2];  // resolved positions per partition
+    std::map<std::int32_t, std::int64_t> low_[2];             // log start offsets at the start of the run
     std::set<std::int32_t> from_used_[2];                  // --from applies once per partition per run
     std::map<std::int32_t, Part> parts_[2];                // assigned partitions
     std::vector<std::int32_t> pending_tables_;             // assigned partitions whose table rows must load first
@@ -106,7 +109,7 @@ private:
     bool decode_framed(expr::Event& ev);
     RunStats stats_;
     std::unique_ptr<kafka::Admin> admin_;                  // reads the group's commits for partitions held by others
-    Clock::time_point last_group_check_{};
+    Clock::time_point last_group_check_{}, last_deleted_check_{};
     bool waiting_logged_ = false;
 
     std::unique_ptr<WindowJoin> window_;

@@ -45,6 +45,7 @@ nlohmann::json RunStats::to_json() const {
     j["events_in_per_s"] = events_in_per_s;
     j["events_out_per_s"] = events_out_per_s;
     j["sink_retries"] = sink_retries;
+    j["skipped_deleted"] = skipped_deleted;
     j["stopped"] = stopped.empty() ? nlohmann::json(nullptr) : nlohmann::json(stopped);
     return j;
 }
@@ -62,6 +63,7 @@ void RunStats::to_text(std::ostream& out, const output::TextStyle&) const {
     if (counts.tombstones) out << ", " << counts.tombstones << " tombstones skipped";
     if (counts.late) out << ", " << counts.late << " late (window closed)";
     out << ", " << counts.dead_lettered << " dead-lettered\n";
+    if (skipped_deleted) out << "  skipped: " << skipped_deleted << " records deleted (retention) before they were read\n";
     for (const auto& [sink, n] : written) out << "  written: " << n << " to " << sink << "\n";
     out << "  table: " << table_rows << " rows, " << table_bytes / 1024 << " KiB (" << table_memory / 1024 << " KiB allocated); lag " << lag << "; "
         << rate(events_in_per_s) << " in, " << rate(events_out_per_s) << " out\n";

@@ -166,7 +166,7 @@ TEST_CASE("kill -9 mid-run, then restart: the sqlite view holds every expected r
     std::string db = (f.dir.path() / "view.db").string();
     auto file = f.write_pipeline("kill-" + f.suffix, "  - {type: sqlite, path: " + db + ", table: v, key: value.order_id}\n");
     std::string log = (f.dir.path() / "first.log").string();
-    pid_t pid = spawn({"pipeline", "run", file, "-b", f.bootstrap, "--flush-every", "100"}, log, f.env);
+    pid_t pid = spawn({"pipeline", "run", file, "-b", f.bootstrap, "--flush-every", "100", "-v"}, log, f.env);
     // Wait until some rows are in, then kill without any chance to flush or commit.
     for (int i = 0; i < 600 && sqlite_rows(db, "v").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ::kill(pid, SIGKILL);
@@ -176,8 +176,9 @@ TEST_CASE("kill -9 mid-run, then restart: the sqlite view holds every expected r
     MESSAGE("rows before the kill: " << partial << " of " << expected.size());
     CHECK(partial < expected.size());  // the kill did land mid-run
     INFO("rows before the kill: " << partial << " of " << expected.size() << "; log: " << slurp(log));
-    auto r = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up"}, f.env, {}, 300);
+    auto r = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up", "-v", "-o", "json"}, f.env, {}, 300);
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    INFO("restart: " << r.out << r.err);
     auto rows = sqlite_rows(db, "v");
     CHECK(rows.size() == expected.size());
     CHECK(as_rows(rows) == expected);
@@ -250,4 +251,40 @@ TEST_CASE("a customer whose tier changes while running: later orders see the new
     CHECK(wait_exit(pid) == 143);
     auto text = slurp(log);
     CHECK(text.find("stopped, interrupted") != std::string::npos);
+}
+
+TEST_CASE("records deleted below the group's committed offset: --until caught-up says so, goes on from the log start and stops") {
+    Fixture f(300);
+    std::string out = (f.dir.path() / "out.jsonl").string();
+    auto file = f.write_pipeline("deleted-" + f.suffix, "  - {type: file, path: " + out + "}\n");
+    auto first = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up", "-o", "json"}, f.env);
+    REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+    // 30 new orders per partition, then two rounds of deletion: on partition 1 the first 20
+    // of them before the restart; on partition 0 all 30, so no fetch ever returns a record
+    // there and only the log start tells the run it is caught up.
+    kafka::Producer p(f.settings());
+    auto produce = [&](const std::string& tag) {
+        for (int part = 0; part < 3; ++part)
+            for (int i = 0; i < 30; ++i) {
+                nlohmann::json order = {{"order_id", tag + std::to_string(part) + "-" + std::to_string(i)},
+                                        {"customer_id", f.latest.begin()->first}, {"amount", 1.0}};
+                p.produce(f.orders, std::nullopt, order.dump(), part);
+            }
+        p.flush(10'000);
+    };
+    produce("o-new-");
+    kafka::Admin admin(f.settings());
+    auto marks = admin.watermarks({{f.orders, 0}, {f.orders, 1}});
+    std::int64_t high0 = marks[{f.orders, 0}].high, high1 = marks[{f.orders, 1}].high;
+    admin.delete_records({{{f.orders, 0}, high0}, {{f.orders, 1}, high1 - 10}});
+    auto r = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up", "-o", "json"}, f.env, {}, 120);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto summary = nlohmann::json::parse(r.out);
+    CHECK(summary["stopped"] == "caught_up");
+    CHECK(summary["skipped_deleted"] == 50);
+    CHECK(summary["read"]["orders"] == 40);
+    CHECK(r.err.find("[0]: records " + std::to_string(high0 - 30) + ".." + std::to_string(high0 - 1) + " were deleted") !=
+          std::string::npos);
+    CHECK(r.err.find("[1]: records " + std::to_string(high1 - 30) + ".." + std::to_string(high1 - 11) + " were deleted") !=
+          std::string::npos);
 }
