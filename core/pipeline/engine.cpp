@@ -13,6 +13,7 @@
 #include "core/util/text.hpp"
 #include "core/util/time.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace meshctl::pipeline {
@@ -24,6 +25,7 @@ Engine::Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::Si
     for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
     if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
     headers_wanted_ = proc_.uses_headers();
+    use_worker_ = !spec.windowed_join() && second_core_available();
     look_ahead_ = proc_.can_look_ahead();
     stats_.pipeline = spec.name;
     stats_.group = opts.group ? *opts.group : spec.default_group();
@@ -199,6 +201,79 @@ void Engine::handle(rd_kafka_message_t* m) {
         break;
     case Verdict::dead_letter: write_dead(ev, proc_.reason()); break;
     default: break;
+    }
+    p.next = m->offset + 1;
+    ++since_flush_;
+}
+
+// Processes a polled batch of the plain pipeline, in order. A large batch is split: the
+// BatchWorker runs the steps on its second half meanwhile, and take() applies those outcomes
+// in order afterwards. The messages are destroyed by the caller, also when this throws.
+void Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
+    std::size_t mid = use_worker_ && n >= 256 ? share_with_worker(batch, n) : n;
+    // Join keys are evaluated 8 events ahead and their rows fetched into the cache 4 ahead
+    // (Processor::look_ahead); the first few of a batch are primed.
+    if (look_ahead_)
+        for (std::size_t j = 0; j < mid && j < 8; ++j) look_ahead(batch[j], j < 4);
+    for (std::size_t i = 0; i < mid; ++i) {
+        if (look_ahead_) {
+            if (i + 8 < mid) look_ahead(batch[i + 8], false);
+            if (i + 4 < mid) look_ahead(batch[i + 4], true);
+        }
+        handle(batch[i]);
+    }
+    if (mid == n) return;
+    worker_->wait();
+    worker_busy_ = false;
+    for (std::size_t i = mid; i < n; ++i) take(batch[i], outcomes_[i]);
+}
+
+// Decides which messages of the batch's second half handle() would process (a known
+// partition, within its offsets: the same test, with `next` moved as handle() moves it),
+// and starts the worker on them. Framed payloads and error messages stay with handle().
+std::size_t Engine::share_with_worker(rd_kafka_message_t* const* batch, std::size_t n) {
+    if (!worker_) {
+        worker_ = std::make_unique<BatchWorker>(spec_, store_, topics_[primary], headers_wanted_);
+        log::info("large batches are processed on two threads");
+    }
+    std::size_t mid = n / 2;
+    if (outcomes_.size() < n) outcomes_.resize(n);
+    sim_next_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        const rd_kafka_message_t* m = batch[i];
+        bool eligible = false;
+        if (!m->err) {
+            auto it = parts_[primary].find(m->partition);
+            if (it != parts_[primary].end()) {
+                auto sim = std::find_if(sim_next_.begin(), sim_next_.end(), [&](const auto& e) { return e.first == m->partition; });
+                if (sim == sim_next_.end()) sim = sim_next_.insert(sim_next_.end(), {m->partition, it->second.next});
+                if (m->offset >= sim->second && m->offset < it->second.stop) {
+                    eligible = true;
+                    sim->second = m->offset + 1;
+                }
+            }
+        }
+        if (i < mid) continue;
+        BatchOutcome& o = outcomes_[i];
+        if (m->err || (eligible && m->payload && schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len})))
+            o.state = BatchOutcome::consumer;
+        else o.state = eligible ? BatchOutcome::done : BatchOutcome::skip;
+    }
+    worker_->start(batch, mid, n, outcomes_);
+    worker_busy_ = true;
+    return mid;
+}
+
+// handle() for a message the worker processed: the same bookkeeping, with its outcome.
+void Engine::take(rd_kafka_message_t* m, const BatchOutcome& o) {
+    if (o.state == BatchOutcome::skip) return;
+    if (o.state == BatchOutcome::consumer) return handle(m);
+    Part& p = parts_[primary].at(m->partition);  // no rebalance can happen within a batch
+    ++read_[primary];
+    if (o.verdict == Verdict::written) {
+        for (std::size_t i = 0; i < sinks_.size(); ++i) sinks_[i]->write(o.records[i]);
+    } else if (o.verdict == Verdict::dead_letter) {
+        write_dead(expr::event_from_message(m, topics_[primary], headers_, headers_wanted_), o.reason);
     }
     p.next = m->offset + 1;
     ++since_flush_;
@@ -462,6 +537,7 @@ void Engine::snapshot(bool final) {
     for (int s = 0; s < streams_; ++s) stats_.read[names_[s]] = read_[s];
     for (std::size_t i = 0; i < feeds_.size(); ++i) stats_.read[proc_.tables()[i]] = feeds_[i]->read();
     stats_.counts = proc_.counts();
+    if (worker_) stats_.counts += worker_->counts();
     stats_.counts.dead_lettered += extra_dead_;
     if (window_) {
         const auto& w = window_->counts();
@@ -539,25 +615,17 @@ RunStats Engine::run() {
                     for (; i < n; ++i) enqueue(batch[i]);  // takes ownership
                     drain();
                 } else {
-                    // Join keys are evaluated 8 events ahead and their rows fetched into the
-                    // cache 4 ahead (Processor::look_ahead); the first few of a batch are primed.
-                    if (look_ahead_)
-                        for (std::size_t j = 0; j < n && j < 8; ++j) look_ahead(batch[j], j < 4);
-                    for (; i < n; ++i) {
-                        if (look_ahead_) {
-                            if (i + 8 < n) look_ahead(batch[i + 8], false);
-                            if (i + 4 < n) look_ahead(batch[i + 4], true);
-                        }
-                        handle(batch[i]);
-                        rd_kafka_message_destroy(batch[i]);
-                    }
+                    process_batch(batch.data(), n);
+                    for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
                 }
             } catch (const Error& e) {
+                if (worker_busy_) worker_->wait(), worker_busy_ = false;  // it may still read the batch
                 for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
                 if (e.kind() != ErrorKind::remote && e.kind() != ErrorKind::io) throw;
                 sink_failed(e);  // a write failed: replay from the committed offsets
                 continue;
             } catch (...) {
+                if (worker_busy_) worker_->wait(), worker_busy_ = false;
                 for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
                 throw;
             }

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/kafka/consumer.hpp"
+#include "core/pipeline/batch_worker.hpp"
 #include "core/pipeline/engine.hpp"
 #include "core/pipeline/explain.hpp"
 #include "core/pipeline/table.hpp"
@@ -51,6 +52,9 @@ private:
     void on_assigned(const std::vector<kafka::TopicPartition>& tps);
     void on_revoked(const std::vector<kafka::TopicPartition>& tps);
     void handle(rd_kafka_message_t* m);
+    void process_batch(rd_kafka_message_t* const* batch, std::size_t n);
+    std::size_t share_with_worker(rd_kafka_message_t* const* batch, std::size_t n);
+    void take(rd_kafka_message_t* m, const BatchOutcome& o);
     bool flush_and_commit(std::chrono::milliseconds per_sink);
     void sink_failed(const Error& e);
     void commit();
@@ -102,6 +106,11 @@ private:
     bool headers_wanted_ = true;  // some expression reads `headers`
     bool look_ahead_ = false;     // the first step is a join: evaluate keys ahead (Processor::look_ahead)
     std::vector<expr::Header> ahead_headers_;
+    std::unique_ptr<BatchWorker> worker_;  // the second half of large batches (plain pipelines, two or more CPUs)
+    bool worker_busy_ = false;
+    bool use_worker_ = false;
+    std::vector<BatchOutcome> outcomes_;
+    std::vector<std::pair<std::int32_t, std::int64_t>> sim_next_;  // share_with_worker(): next offsets as handle() would move them
     void look_ahead(const rd_kafka_message_t* m, bool row);
     schema::Decoder decoder_;
     /// Replaces a Confluent-framed value by its JSON; false (after dead-lettering it) when

@@ -54,6 +54,12 @@ struct ProcessCounts {
     std::uint64_t dead_lettered = 0;
     std::uint64_t tombstones = 0;
     std::uint64_t late = 0;       // windowed join: records dropped because their window had closed
+
+    ProcessCounts& operator+=(const ProcessCounts& o) {
+        processed += o.processed, written += o.written, filtered += o.filtered, joined += o.joined, unmatched += o.unmatched;
+        left_unmatched += o.left_unmatched, dead_lettered += o.dead_lettered, tombstones += o.tombstones, late += o.late;
+        return *this;
+    }
 };
 
 /// Renders a key value as the bytes tables are indexed by: strings as they are, other

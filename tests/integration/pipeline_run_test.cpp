@@ -7,6 +7,7 @@
 #include "core/dev/demo_data.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/kafka/producer.hpp"
+#include "core/pipeline/batch_worker.hpp"
 #include "tests/support/run.hpp"
 
 #include <nlohmann/json.hpp>
@@ -287,4 +288,46 @@ TEST_CASE("records deleted below the group's committed offset: --until caught-up
           std::string::npos);
     CHECK(r.err.find("[1]: records " + std::to_string(high1 - 30) + ".." + std::to_string(high1 - 11) + " were deleted") !=
           std::string::npos);
+}
+
+TEST_CASE("large batches, processed on two threads: output in offset order, exact counts, dead letters in order") {
+    Fixture f(20'000);
+    // Undecodable orders among the good ones, in every partition.
+    kafka::Producer p(f.settings());
+    for (int part = 0; part < 3; ++part)
+        for (int i = 0; i < 40; ++i) p.produce(f.orders, std::nullopt, "{not json " + std::to_string(i), part);
+    p.flush(10'000);
+    std::string out = (f.dir.path() / "out.jsonl").string(), dead = (f.dir.path() / "dead.jsonl").string();
+    std::string yaml = slurp(f.write_pipeline("two-" + f.suffix, "  - {type: file, path: " + out + "}\n"));
+    auto file = f.dir.write("two.yaml", yaml + "dead_letter: {type: file, path: " + dead + "}\n").string();
+    auto r = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up", "-o", "json", "-v"}, f.env, {}, 300);
+    CHECK_MESSAGE(r.exit_code == 5, r.err);  // some events were dead-lettered
+    if (pipeline::second_core_available()) CHECK(r.err.find("processed on two threads") != std::string::npos);
+    auto summary = nlohmann::json::parse(r.out);
+    auto expected = f.expected();
+    CHECK(summary["read"]["orders"] == f.order_values.size() + 120);
+    CHECK(summary["events"]["processed"] == f.order_values.size() + 120);
+    CHECK(summary["events"]["emitted"] == expected.size());
+    CHECK(summary["events"]["dead_lettered"] == 120);
+    // Every partition's records come in offset order; returns the values.
+    auto ordered = [](const std::string& path) {
+        std::map<int, long long> last;
+        std::vector<nlohmann::json> values;
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+            auto j = nlohmann::json::parse(line);
+            int part = j["partition"];
+            long long off = j["offset"];
+            CHECK_MESSAGE(off > (last.count(part) ? last[part] : -1), "partition " << part << " offset " << off << " after " << last[part]);
+            last[part] = off;
+            values.push_back(j["value"]);
+        }
+        return values;
+    };
+    auto values = ordered(out);
+    CHECK(values.size() == expected.size());
+    CHECK(as_rows(values) == expected);
+    auto dead_values = ordered(dead);
+    CHECK(dead_values.size() == 120);
+    for (const auto& v : dead_values) CHECK(v.dump().find("not json") != std::string::npos);
 }

@@ -1,0 +1,69 @@
+// A second processing thread for the plain (not windowed) pipeline: while the consuming
+// thread runs the first half of a large batch, a BatchWorker runs the steps on the second
+// half with its own Processor (evaluators and parsers are per thread) and keeps each
+// event's verdict and sink records. The consuming thread then takes the outcomes in batch
+// order and does the bookkeeping (offsets, sink writes, dead letters) itself, so output,
+// offsets and counts are those of one thread. Tables are only read during a batch: their
+// feeds apply updates between batches, on the consuming thread.
+#pragma once
+
+#include "core/expr/kafka_event.hpp"
+#include "core/pipeline/processor.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace meshctl::pipeline {
+
+/// What the worker made of one event of its share.
+struct BatchOutcome {
+    enum State : signed char { skip, done, consumer };  // not for processing; processed; the consuming thread must process it
+    State state = skip;
+    Verdict verdict = Verdict::filtered;
+    std::vector<sinks::Record> records;  // after `written`, one per sink (strings reused between batches)
+    std::string reason;                  // after `dead_letter`
+};
+
+class BatchWorker {
+public:
+    BatchWorker(const PipelineSpec& spec, const TableView& tables, std::string topic, bool headers_wanted);
+    ~BatchWorker();
+    BatchWorker(const BatchWorker&) = delete;
+    BatchWorker& operator=(const BatchWorker&) = delete;
+
+    /// Starts processing messages [begin, end) whose `state` was set to `done` beforehand
+    /// (eligible: in an assigned partition, within its offsets, not framed); returns at once.
+    /// The worker writes only out[begin, end).
+    void start(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out);
+    /// Waits for the job started last.
+    void wait();
+    /// The worker's running totals (read only between jobs).
+    const ProcessCounts& counts() const { return proc_.counts(); }
+
+private:
+    void loop();
+    void run(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out);
+
+    Processor proc_;
+    const TableView& tables_;
+    std::string topic_;
+    bool headers_wanted_;
+    bool look_ahead_;
+    std::vector<expr::Header> headers_, ahead_headers_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    rd_kafka_message_t* const* messages_ = nullptr;
+    std::size_t begin_ = 0, end_ = 0;
+    std::vector<BatchOutcome>* out_ = nullptr;
+    bool busy_ = false, stopping_ = false;
+    std::thread thread_;  // last: starts after the members it uses
+};
+
+/// True when this process may run on two or more CPUs (its affinity mask), so that a
+/// BatchWorker has a core of its own.
+bool second_core_available();
+
+}  // namespace meshctl::pipeline
