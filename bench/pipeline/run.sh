@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seed pipeline (orders joined with the customers table, PLATINUM only, mapped) into a
-# JSON-lines file, on the real Kafka fixture, pinned to one core, beside the raw read rate of
-# the same binary (`sample -f raw`) in the same run. Workload: 1M orders of about 400 bytes
+# JSON-lines file, on the real Kafka fixture, beside the raw read rate of the same binary
+# (`sample -f raw`) in the same run: both pinned to one core (the pipeline then runs on one
+# thread), and both on every core of the machine (large batches on two threads). Workload: 1M orders of about 400 bytes
 # (bench/gen_orders.py, shared with bench/sample) and 100k customers, a fifth PLATINUM.
 # Also measures the table's memory: the bytes the table allocated (stats "table_memory") for
 # the customers, against the raw bytes of their values; and, for context, the peak RSS of the
@@ -76,45 +77,61 @@ pipeline "$ORDERS" "$CUSTOMERS" "$data/out.jsonl" > "$data/seed.yaml"
 pipeline "$EMPTY_ORDERS" "$CUSTOMERS" "$data/none.jsonl" > "$data/table-only.yaml"
 pipeline "$EMPTY_ORDERS" "$EMPTY_CUSTOMERS" "$data/none.jsonl" > "$data/nothing.yaml"
 
-# one RUN_NAME CMD...: wall s, user s, sys s and peak RSS KiB of one pinned run.
+# one CMD...: wall s, user s, sys s and peak RSS KiB of one run, pinned to core $CPU
+# unless PIN=all.
+PIN=one
 one() {
-  local out="$data/time.txt" start end
+  local out="$data/time.txt" start end pin=(taskset -c "$CPU")
+  [ "$PIN" = one ] || pin=()
   start=$(date +%s.%N)
-  /usr/bin/time -o "$out" -f '%U %S %M' taskset -c "$CPU" "$@" > "$data/stdout.txt"
+  /usr/bin/time -o "$out" -f '%U %S %M' "${pin[@]}" "$@" > "$data/stdout.txt"
   end=$(date +%s.%N)
   echo "$(echo "$end - $start" | bc -l) $(cat "$out")"
 }
 source "$REPO/bench/lib.sh"  # median
 
-raw=(); seed=(); cpu=(); written=""
-for r in $(seq "$RUNS"); do
-  read -r wall _ _ _ < <(one "$MESHCTL" sample "$ORDERS" -b "$ADDR" -n "$N" --from beginning -f raw -q)
-  raw+=("$wall")
-  rm -f "$data/out.jsonl"
-  read -r wall user sys rss < <(one "$MESHCTL" pipeline run "$data/seed.yaml" -b "$ADDR" --group "bench-$$-$r" \
-      --until caught-up -o json -q)
-  seed+=("$wall")
-  cpu+=("$(echo "$user + $sys" | bc -l)")
-  written="$(wc -l < "$data/out.jsonl")"
-  read_orders="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["read"]["orders"])' "$data/stdout.txt")"
-  [ "$read_orders" = "$N" ] || { echo "the pipeline read $read_orders orders, expected $N" >&2; exit 1; }
-done
-raw_s="$(printf '%s\n' "${raw[@]}" | median)"
-seed_s="$(printf '%s\n' "${seed[@]}" | median)"
-cpu_s="$(printf '%s\n' "${cpu[@]}" | median)"
+# measure: RUNS alternating raw reads and pipeline runs; sets raw_s, seed_s, cpu_s (medians).
+written=""
+measure() {
+  local raw=() seed=() cpu=() r wall user sys rss read_orders
+  for r in $(seq "$RUNS"); do
+    read -r wall _ _ _ < <(one "$MESHCTL" sample "$ORDERS" -b "$ADDR" -n "$N" --from beginning -f raw -q)
+    raw+=("$wall")
+    rm -f "$data/out.jsonl"
+    read -r wall user sys rss < <(one "$MESHCTL" pipeline run "$data/seed.yaml" -b "$ADDR" --group "bench-$$-$PIN-$r" \
+        --until caught-up -o json -q)
+    seed+=("$wall")
+    cpu+=("$(echo "$user + $sys" | bc -l)")
+    written="$(wc -l < "$data/out.jsonl")"
+    read_orders="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["read"]["orders"])' "$data/stdout.txt")"
+    [ "$read_orders" = "$N" ] || { echo "the pipeline read $read_orders orders, expected $N" >&2; exit 1; }
+  done
+  raw_s="$(printf '%s\n' "${raw[@]}" | median)"
+  seed_s="$(printf '%s\n' "${seed[@]}" | median)"
+  cpu_s="$(printf '%s\n' "${cpu[@]}" | median)"
+}
+PIN=all measure
+all_raw_s=$raw_s all_seed_s=$seed_s all_cpu_s=$cpu_s
+PIN=one measure
 
 read -r _ _ _ table_rss < <(one "$MESHCTL" pipeline run "$data/table-only.yaml" -b "$ADDR" --group "bench-t-$$" --until caught-up -o json -q)
 table_memory="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["table_memory"])' "$data/stdout.txt")"
 read -r _ _ _ base_rss < <(one "$MESHCTL" pipeline run "$data/nothing.yaml" -b "$ADDR" --group "bench-n-$$" --until caught-up -q)
 table_kib=$((table_rss - base_rss))
 
-printf 'raw read (sample -f raw)   %8.3f s  %10.0f ev/s\n' "$raw_s" "$(echo "$N / $raw_s" | bc -l)"
-printf 'seed pipeline (file sink)  %8.3f s  %10.0f ev/s  (%s records written, table load included)\n' \
+echo "pinned to core $CPU:"
+printf '  raw read (sample -f raw)   %8.3f s  %10.0f ev/s\n' "$raw_s" "$(echo "$N / $raw_s" | bc -l)"
+printf '  seed pipeline (file sink)  %8.3f s  %10.0f ev/s  (%s records written, table load included)\n' \
   "$seed_s" "$(echo "$N / $seed_s" | bc -l)" "$written"
-printf 'pipeline / raw rate        %8.2f      (target >= 0.6)\n' "$(echo "$raw_s / $seed_s" | bc -l)"
-printf 'events/s on one core       %10.0f    (target >= 500000)\n' "$(echo "$N / $seed_s" | bc -l)"
-printf 'CPU per event              %8.2f us  (user + sys over %d orders and %d customers)\n' \
+printf '  pipeline / raw rate        %8.2f      (target >= 0.6)\n' "$(echo "$raw_s / $seed_s" | bc -l)"
+printf '  events/s on one core       %10.0f    (target >= 500000)\n' "$(echo "$N / $seed_s" | bc -l)"
+printf '  CPU per event              %8.2f us  (user + sys over %d orders and %d customers)\n' \
   "$(echo "$cpu_s * 1000000 / $N" | bc -l)" "$N" "$C"
+echo "on all $(nproc) cores:"
+printf '  raw read (sample -f raw)   %8.3f s  %10.0f ev/s\n' "$all_raw_s" "$(echo "$N / $all_raw_s" | bc -l)"
+printf '  seed pipeline (file sink)  %8.3f s  %10.0f ev/s\n' "$all_seed_s" "$(echo "$N / $all_seed_s" | bc -l)"
+printf '  pipeline / raw rate        %8.2f      (target >= 0.6)\n' "$(echo "$all_raw_s / $all_seed_s" | bc -l)"
+printf '  CPU per event              %8.2f us\n' "$(echo "$all_cpu_s * 1000000 / $N" | bc -l)"
 printf 'table memory               %8d KiB allocated for %d rows; raw value bytes %d KiB; ratio %.2f (target <= 2)\n' \
   "$((table_memory / 1024))" "$C" "$((value_bytes / 1024))" "$(echo "$table_memory / $value_bytes" | bc -l)"
 printf 'peak RSS over an empty table %6d KiB more (everything the process allocates while it reads the table)\n' "$table_kib"

@@ -172,7 +172,9 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
     j["flush_interval_ms"] = flush.interval.count();
     j["flush_records"] = flush.records;
     j["parallelism"] = "up to " + std::to_string(stream_partitions) + " processes running with --group " + group_id +
-                       " share the " + std::to_string(stream_partitions) + " partitions of \"" + stream.topic + "\"";
+                       " share the " + std::to_string(stream_partitions) + " partitions of \"" + stream.topic + "\"" +
+                       (spec.windowed_join() ? std::string()
+                                             : "; each runs the steps of large batches on two threads when it may use two CPUs");
     if (const StepSpec* w = spec.windowed_join()) {
         const SourceSpec& second = *spec.joined_stream();
         std::string win = duration_text(w->window_ms), grace = duration_text(w->grace_ms);
