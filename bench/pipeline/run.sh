@@ -97,7 +97,8 @@ measure() {
   for r in $(seq "$RUNS"); do
     read -r wall _ _ _ < <(one "$MESHCTL" sample "$ORDERS" -b "$ADDR" -n "$N" --from beginning -f raw -q)
     raw+=("$wall")
-    rm -f "$data/out.jsonl"
+    # Dropped before the next run, so that writing its pages back does not slow that run.
+    rm -f "$data/out.jsonl" "$data/stdout.txt"
     read -r wall user sys rss < <(one "$MESHCTL" pipeline run "$data/seed.yaml" -b "$ADDR" --group "bench-$$-$PIN-$r" \
         --until caught-up -o json -q)
     seed+=("$wall")

@@ -1,6 +1,6 @@
 // A second processing thread for the plain (not windowed) pipeline: while the consuming
-// thread runs the first half of a large batch, a BatchWorker runs the steps on the second
-// half with its own Processor (evaluators and parsers are per thread) and keeps each
+// thread runs the first 40% of a large batch, a BatchWorker runs the steps on the rest
+// with its own Processor (evaluators and parsers are per thread) and keeps each
 // event's verdict and sink records. The consuming thread then takes the outcomes in batch
 // order and does the bookkeeping (offsets, sink writes, dead letters) itself, so output,
 // offsets and counts are those of one thread. Tables are only read during a batch: their
