@@ -15,6 +15,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,11 +166,19 @@ TEST_CASE("the seed scenario writes exactly the expected records to sqlite and t
 TEST_CASE("kill -9 mid-run, then restart: the sqlite view holds every expected record exactly once") {
     Fixture f(40'000);
     std::string db = (f.dir.path() / "view.db").string();
-    auto file = f.write_pipeline("kill-" + f.suffix, "  - {type: sqlite, path: " + db + ", table: v, key: value.order_id}\n");
+    std::string sqlite = "  - {type: sqlite, path: " + db + ", table: v, key: value.order_id}\n";
+    // A second sink that stops the run mid-way on any machine: a FIFO nobody reads. Once its
+    // 64 KiB are full (about 400 of the 6,750 records), the file sink's flush blocks, after
+    // the sqlite sink's flush of the same batch.
+    std::string fifo = (f.dir.path() / "stall.fifo").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+    REQUIRE(reader >= 0);
+    auto file = f.write_pipeline("kill-" + f.suffix, sqlite + "  - {type: file, path: " + fifo + "}\n");
     std::string log = (f.dir.path() / "first.log").string();
     pid_t pid = spawn({"pipeline", "run", file, "-b", f.bootstrap, "--flush-every", "100", "-v"}, log, f.env);
     // Wait until some rows are in, then kill without any chance to flush or commit.
-    for (int i = 0; i < 600 && sqlite_rows(db, "v").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 3000 && sqlite_rows(db, "v").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ::kill(pid, SIGKILL);
     CHECK(wait_exit(pid) == 128 + SIGKILL);
     auto partial = sqlite_rows(db, "v").size();
@@ -177,6 +186,8 @@ TEST_CASE("kill -9 mid-run, then restart: the sqlite view holds every expected r
     MESSAGE("rows before the kill: " << partial << " of " << expected.size());
     CHECK(partial < expected.size());  // the kill did land mid-run
     INFO("rows before the kill: " << partial << " of " << expected.size() << "; log: " << slurp(log));
+    ::close(reader);
+    file = f.write_pipeline("kill-" + f.suffix, sqlite);  // the same pipeline name, so the same group
     auto r = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up", "-v", "-o", "json"}, f.env, {}, 300);
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     INFO("restart: " << r.out << r.err);
