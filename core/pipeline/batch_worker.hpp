@@ -9,12 +9,9 @@
 
 #include "core/expr/kafka_event.hpp"
 #include "core/pipeline/processor.hpp"
+#include "core/util/job_thread.hpp"
 
 #include <librdkafka/rdkafka.h>
-
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 namespace meshctl::pipeline {
 
@@ -30,21 +27,17 @@ struct BatchOutcome {
 class BatchWorker {
 public:
     BatchWorker(const PipelineSpec& spec, const TableView& tables, std::string topic, bool headers_wanted);
-    ~BatchWorker();
-    BatchWorker(const BatchWorker&) = delete;
-    BatchWorker& operator=(const BatchWorker&) = delete;
 
     /// Starts processing messages [begin, end) whose `state` was set to `done` beforehand
     /// (eligible: in an assigned partition, within its offsets, not framed); returns at once.
     /// The worker writes only out[begin, end).
     void start(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out);
     /// Waits for the job started last.
-    void wait();
+    void wait() { thread_.wait(); }
     /// The worker's running totals (read only between jobs).
     const ProcessCounts& counts() const { return proc_.counts(); }
 
 private:
-    void loop();
     void run(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out);
 
     Processor proc_;
@@ -53,17 +46,7 @@ private:
     bool headers_wanted_;
     bool look_ahead_;
     std::vector<expr::Header> headers_, ahead_headers_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    rd_kafka_message_t* const* messages_ = nullptr;
-    std::size_t begin_ = 0, end_ = 0;
-    std::vector<BatchOutcome>* out_ = nullptr;
-    bool busy_ = false, stopping_ = false;
-    std::thread thread_;  // last: starts after the members it uses
+    util::JobThread thread_;  // last: destroyed (joined) first
 };
-
-/// True when this process may run on two or more CPUs (its affinity mask), so that a
-/// BatchWorker has a core of its own.
-bool second_core_available();
 
 }  // namespace meshctl::pipeline

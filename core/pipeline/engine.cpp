@@ -25,7 +25,7 @@ Engine::Engine(const PipelineSpec& spec, const RunOptions& opts, const sinks::Si
     for (const auto& s : spec.sinks) sinks_.push_back(sinks::open_sink_spec(s.type, s.options, ctx, out));
     if (spec.dead_letter) dead_ = sinks::open_sink_spec(spec.dead_letter->type, spec.dead_letter->options, ctx, out);
     headers_wanted_ = proc_.uses_headers();
-    use_worker_ = !spec.windowed_join() && second_core_available();
+    use_worker_ = !spec.windowed_join() && util::second_core_available();
     look_ahead_ = proc_.can_look_ahead();
     stats_.pipeline = spec.name;
     stats_.group = opts.group ? *opts.group : spec.default_group();
@@ -211,17 +211,8 @@ void Engine::handle(rd_kafka_message_t* m) {
 // in order afterwards. The messages are destroyed by the caller, also when this throws.
 void Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
     std::size_t mid = use_worker_ && n >= 256 ? share_with_worker(batch, n) : n;
-    // Join keys are evaluated 8 events ahead and their rows fetched into the cache 4 ahead
-    // (Processor::look_ahead); the first few of a batch are primed.
-    if (look_ahead_)
-        for (std::size_t j = 0; j < mid && j < 8; ++j) look_ahead(batch[j], j < 4);
-    for (std::size_t i = 0; i < mid; ++i) {
-        if (look_ahead_) {
-            if (i + 8 < mid) look_ahead(batch[i + 8], false);
-            if (i + 4 < mid) look_ahead(batch[i + 4], true);
-        }
-        handle(batch[i]);
-    }
+    with_look_ahead(0, mid, look_ahead_, [&](std::size_t j, bool row) { look_ahead(batch[j], row); },
+                    [&](std::size_t i) { handle(batch[i]); });
     if (mid == n) return;
     worker_->wait();
     worker_busy_ = false;

@@ -118,6 +118,22 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// Runs body(i) for i in [begin, end) in order, with Processor::look_ahead's schedule when
+/// `enabled`: ahead(j, false) 8 events before body(j) (the join key), ahead(j, true) 4
+/// before (the row); the first events of the range are primed.
+template <typename Ahead, typename Body>
+void with_look_ahead(std::size_t begin, std::size_t end, bool enabled, Ahead&& ahead, Body&& body) {
+    if (enabled)
+        for (std::size_t j = begin; j < end && j < begin + 8; ++j) ahead(j, j < begin + 4);
+    for (std::size_t i = begin; i < end; ++i) {
+        if (enabled) {
+            if (i + 8 < end) ahead(i + 8, false);
+            if (i + 4 < end) ahead(i + 4, true);
+        }
+        body(i);
+    }
+}
+
 /// Builds the JSON envelope a dead-letter sink receives for an event.
 sinks::Record dead_letter_record(const expr::Event& event, std::string_view reason);
 

@@ -5,17 +5,15 @@
 #include "core/kafka/admin.hpp"
 #include "core/kafka/consumer.hpp"
 #include "core/kafka/position.hpp"
+#include "core/util/job_thread.hpp"
 #include "core/util/signals.hpp"
 #include "core/util/time.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
 #include <limits>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 namespace meshctl::sample {
 
@@ -80,31 +78,23 @@ constexpr std::size_t flush_bytes = 1 << 20;
 // about half the wall time it would on the reading thread alone. Runs one job at a time.
 class FilterWorker {
 public:
-    explicit FilterWorker(const expr::Program& filter) : filter_(filter), thread_([this] { loop(); }) {}
-    ~FilterWorker() {
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            stopping_ = true;
-        }
-        cv_.notify_all();
-        thread_.join();
-    }
-    FilterWorker(const FilterWorker&) = delete;
-    FilterWorker& operator=(const FilterWorker&) = delete;
+    explicit FilterWorker(const expr::Program& filter) : filter_(filter) {}
 
     /// Starts evaluating messages [begin, end) into `out` (same indexes); returns at once.
     void start(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::string_view topic,
                std::vector<signed char>& out) {
-        std::lock_guard<std::mutex> lock(mu_);
-        job_ = {messages, begin, end, topic, &out};
-        busy_ = true;
-        cv_.notify_all();
+        thread_.start([this, messages, begin, end, topic, &out] {
+            for (std::size_t i = begin; i < end; ++i) {
+                try {
+                    out[i] = evaluate(filter_, evaluator_, headers_, messages[i], topic);
+                } catch (...) {
+                    out[i] = -1;  // the reading thread evaluates it again, where a throw is handled
+                }
+            }
+        });
     }
     /// Waits for the job started last.
-    void wait() {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return !busy_; });
-    }
+    void wait() { thread_.wait(); }
 
     /// The outcome of `m` by the filter, or -1 when the reading thread must evaluate it
     /// (an error event, or a framed payload, whose decoding is not shared between threads).
@@ -116,40 +106,10 @@ public:
     }
 
 private:
-    struct Job {
-        rd_kafka_message_t* const* messages = nullptr;
-        std::size_t begin = 0, end = 0;
-        std::string_view topic;
-        std::vector<signed char>* out = nullptr;
-    };
-    void loop() {
-        std::unique_lock<std::mutex> lock(mu_);
-        for (;;) {
-            cv_.wait(lock, [this] { return busy_ || stopping_; });
-            if (stopping_) return;
-            Job j = job_;
-            lock.unlock();
-            for (std::size_t i = j.begin; i < j.end; ++i) {
-                try {
-                    (*j.out)[i] = evaluate(filter_, evaluator_, headers_, j.messages[i], j.topic);
-                } catch (...) {
-                    (*j.out)[i] = -1;  // the reading thread evaluates it again, where a throw is handled
-                }
-            }
-            lock.lock();
-            busy_ = false;
-            cv_.notify_all();
-        }
-    }
-
     const expr::Program& filter_;
     expr::Evaluator evaluator_;
     std::vector<expr::Header> headers_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    Job job_;
-    bool busy_ = false, stopping_ = false;
-    std::thread thread_;  // last: starts after the members it uses
+    util::JobThread thread_;  // last: destroyed (joined) first
 };
 
 // Holds the filter and the output buffer shared by all strategies.

@@ -7,7 +7,7 @@
 #include "core/dev/demo_data.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/kafka/producer.hpp"
-#include "core/pipeline/batch_worker.hpp"
+#include "core/util/job_thread.hpp"
 #include "tests/support/run.hpp"
 
 #include <nlohmann/json.hpp>
@@ -313,7 +313,7 @@ TEST_CASE("large batches, processed on two threads: output in offset order, exac
     auto file = f.dir.write("two.yaml", yaml + "dead_letter: {type: file, path: " + dead + "}\n").string();
     auto r = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up", "-o", "json", "-v"}, f.env, {}, 300);
     CHECK_MESSAGE(r.exit_code == 5, r.err);  // some events were dead-lettered
-    if (pipeline::second_core_available()) CHECK(r.err.find("processed on two threads") != std::string::npos);
+    if (util::second_core_available()) CHECK(r.err.find("processed on two threads") != std::string::npos);
     auto summary = nlohmann::json::parse(r.out);
     auto expected = f.expected();
     CHECK(summary["read"]["orders"] == f.order_values.size() + 120);
