@@ -1,6 +1,7 @@
 #include "core/pipeline/row_map.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -80,16 +81,16 @@ std::uint64_t RowMap::append(std::string_view key, std::string_view value, std::
 std::size_t RowMap::probe(std::string_view key, std::uint64_t hash) const {
     std::size_t mask = slots_.size() - 1;
     std::uint64_t tag = tag_of(hash);
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = home(hash);; i = (i + 1) & mask) {
         std::uint64_t s = slots_[i];
         if (!s) return i;
         if ((s & ~kPlaceMask) == tag && row(s).key == key) return i;
     }
 }
 
-void RowMap::place(std::uint64_t slot, std::uint64_t hash) {
+void RowMap::place(std::uint64_t slot, std::size_t home) {
     std::size_t mask = slots_.size() - 1;
-    std::size_t i = hash & mask;
+    std::size_t i = home;
     while (slots_[i]) i = (i + 1) & mask;
     slots_[i] = slot;
 }
@@ -97,22 +98,34 @@ void RowMap::place(std::uint64_t slot, std::uint64_t hash) {
 void RowMap::grow_index() {
     std::vector<std::uint64_t> old(std::max<std::size_t>(16, slots_.size() * 2), 0);
     old.swap(slots_);
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
     for (std::uint64_t s : old)
-        if (s) place(s, hash_of(row(s).key));
+        if (s) place(s, slot_home(s));
+}
+
+// A slot's home comes from its tag while the index has at most 2^24 slots, so growing the
+// index and deleting rows move slots without reading a single row.
+std::size_t RowMap::slot_home(std::uint64_t slot) const {
+    return shift_ >= 40 ? static_cast<std::size_t>(slot >> shift_) : home(hash_of(row(slot).key));
 }
 
 std::uint64_t RowMap::hash(std::string_view key) { return hash_of(key); }
 
 void RowMap::prefetch_slot(std::uint64_t hash) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[home(hash)]);
 }
 
 void RowMap::prefetch_row(std::uint64_t hash) const {
     if (slots_.empty()) return;
-    std::uint64_t s = slots_[hash & (slots_.size() - 1)];  // the first place probed; collisions are rare
+    std::uint64_t s = slots_[home(hash)];  // the first place probed; collisions are rare
     if (!s || (s & ~kPlaceMask) != tag_of(hash)) return;
     std::uint64_t place = (s & kPlaceMask) - 1;
-    __builtin_prefetch(blocks_[place >> kPosBits].data.get() + (place & (kMaxBlock - 1)));
+    const char* at = blocks_[place >> kPosBits].data.get() + (place & (kMaxBlock - 1));
+    // A row of small JSON spans two or three cache lines (a prefetch past the block's end
+    // does not fault).
+    __builtin_prefetch(at);
+    __builtin_prefetch(at + 64);
+    __builtin_prefetch(at + 128);
 }
 
 std::optional<std::string_view> RowMap::find(std::string_view key) const {
@@ -156,8 +169,8 @@ bool RowMap::erase(std::string_view key) {
     // row moves into the hole unless its home slot lies cyclically in (hole, its slot].
     std::size_t mask = slots_.size() - 1;
     for (std::size_t j = (i + 1) & mask; slots_[j]; j = (j + 1) & mask) {
-        std::size_t home = hash_of(row(slots_[j]).key) & mask;
-        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        std::size_t h = slot_home(slots_[j]);
+        bool stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
         if (stays) continue;
         slots_[i] = slots_[j];
         i = j;

@@ -68,11 +68,15 @@ private:
     std::uint64_t append(std::string_view key, std::string_view value, std::uint32_t value_capacity);
     std::size_t probe(std::string_view key, std::uint64_t hash) const;  // slot index (empty when absent)
     void grow_index();
-    void place(std::uint64_t slot, std::uint64_t hash);  // inserts into an index known to have room
+    void place(std::uint64_t slot, std::size_t home);  // inserts into an index known to have room
+    /// Where a key's probe starts: the hash's top bits, as many as the index size needs.
+    std::size_t home(std::uint64_t hash) const { return static_cast<std::size_t>(hash >> shift_); }
+    std::size_t slot_home(std::uint64_t slot) const;
     void compact();
 
     std::vector<Block> blocks_;
     std::vector<std::uint64_t> slots_;  // 0 = empty; else hash tag (24 bits) << 40 | (row place + 1)
+    unsigned shift_ = 63;               // 64 - log2(slots_.size()) once the index exists
     std::size_t size_ = 0;
     std::size_t live_bytes_ = 0;     // keys and values of live rows
     std::size_t dead_bytes_ = 0;     // arena bytes of replaced or erased rows
