@@ -1,23 +1,58 @@
 #include "core/pipeline/batch_worker.hpp"
 
+#include "core/schema/decoder.hpp"
+
+#include <algorithm>
+
 namespace meshctl::pipeline {
 
 BatchWorker::BatchWorker(const PipelineSpec& spec, const TableView& tables, std::string topic, bool headers_wanted)
     : proc_(spec), tables_(tables), topic_(std::move(topic)), headers_wanted_(headers_wanted), look_ahead_(proc_.can_look_ahead()) {}
 
-void BatchWorker::start(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out) {
-    thread_.start([this, messages, begin, end, &out] { run(messages, begin, end, out); });
+void BatchWorker::start(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin,
+                        const std::vector<Position>& positions, std::vector<BatchOutcome>& out) {
+    thread_.start([this, messages, n, begin, &positions, &out] {
+        mark(messages, n, begin, positions, out);
+        run(messages, begin, n, out);
+    });
+}
+
+// Engine::handle()'s offset test, run over the whole batch so that `next` is where the
+// consuming thread's part leaves it.
+void BatchWorker::mark(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin,
+                       const std::vector<Position>& positions, std::vector<BatchOutcome>& out) {
+    next_ = positions;
+    for (std::size_t i = 0; i < n; ++i) {
+        const rd_kafka_message_t* m = messages[i];
+        bool eligible = false;
+        if (!m->err) {
+            auto p = std::find_if(next_.begin(), next_.end(), [&](const Position& x) { return x.partition == m->partition; });
+            if (p != next_.end() && m->offset >= p->next && m->offset < p->stop) {
+                eligible = true;
+                p->next = m->offset + 1;
+            }
+        }
+        if (i >= begin) out[i].state = m->err ? BatchOutcome::consumer : eligible ? BatchOutcome::done : BatchOutcome::skip;
+    }
 }
 
 void BatchWorker::run(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out) {
     // Join keys ahead, as the consuming thread does (Processor::look_ahead).
+    auto framed = [&](std::size_t i) {
+        const rd_kafka_message_t* m = messages[i];
+        return m->payload && schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len});
+    };
     auto ahead = [&](std::size_t j, bool row) {
-        if (out[j].state != BatchOutcome::done) return;
+        if (out[j].state != BatchOutcome::done || framed(j)) return;
         proc_.look_ahead(expr::event_from_message(messages[j], topic_, ahead_headers_, headers_wanted_), tables_, row);
     };
     with_look_ahead(begin, end, look_ahead_, ahead, [&](std::size_t i) {
         BatchOutcome& o = out[i];
         if (o.state != BatchOutcome::done) return;
+        if (framed(i)) {  // decoded through the schema registry, by the consuming thread
+            o.state = BatchOutcome::consumer;
+            return;
+        }
         try {
             expr::Event ev = expr::event_from_message(messages[i], topic_, headers_, headers_wanted_);
             o.verdict = proc_.process(ev, tables_);
@@ -32,6 +67,7 @@ void BatchWorker::run(rd_kafka_message_t* const* messages, std::size_t begin, st
             o.state = BatchOutcome::consumer;  // processed again where a throw is handled
         }
     });
+    finished_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace meshctl::pipeline

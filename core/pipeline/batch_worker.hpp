@@ -1,5 +1,5 @@
 // A second processing thread for the plain (not windowed) pipeline: while the consuming
-// thread runs the first 40% of a large batch, a BatchWorker runs the steps on the rest
+// thread runs the first part of a large batch, a BatchWorker runs the steps on the rest
 // with its own Processor (evaluators and parsers are per thread) and keeps each
 // event's verdict and sink records. The consuming thread then takes the outcomes in batch
 // order and does the bookkeeping (offsets, sink writes, dead letters) itself, so output,
@@ -12,6 +12,8 @@
 #include "core/util/job_thread.hpp"
 
 #include <librdkafka/rdkafka.h>
+
+#include <chrono>
 
 namespace meshctl::pipeline {
 
@@ -28,16 +30,29 @@ class BatchWorker {
 public:
     BatchWorker(const PipelineSpec& spec, const TableView& tables, std::string topic, bool headers_wanted);
 
-    /// Starts processing messages [begin, end) whose `state` was set to `done` beforehand
-    /// (eligible: in an assigned partition, within its offsets, not framed); returns at once.
-    /// The worker writes only out[begin, end).
-    void start(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out);
+    /// An assigned partition at the start of a batch: the next offset to process, and the
+    /// offset to stop before.
+    struct Position {
+        std::int32_t partition;
+        std::int64_t next, stop;
+    };
+    /// Starts on messages [begin, n) of a batch of n; returns at once. It sets each one's
+    /// `state` as handle() would treat it: `skip` outside the assigned partitions or their
+    /// offsets (moving `next` through the whole batch as handle() does), `consumer` for
+    /// errors and framed payloads (schema registry), else `done` with the outcome. It reads
+    /// `positions` and writes only out[begin, n) until wait() returns.
+    void start(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin, const std::vector<Position>& positions,
+               std::vector<BatchOutcome>& out);
     /// Waits for the job started last.
     void wait() { thread_.wait(); }
+    /// When the job started last ended (read after wait()).
+    std::chrono::steady_clock::time_point finished() const { return finished_; }
     /// The worker's running totals (read only between jobs).
     const ProcessCounts& counts() const { return proc_.counts(); }
 
 private:
+    void mark(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin, const std::vector<Position>& positions,
+              std::vector<BatchOutcome>& out);
     void run(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out);
 
     Processor proc_;
@@ -46,6 +61,8 @@ private:
     bool headers_wanted_;
     bool look_ahead_;
     std::vector<expr::Header> headers_, ahead_headers_;
+    std::chrono::steady_clock::time_point finished_{};
+    std::vector<Position> next_;  // mark(): the positions as handle() moves them
     util::JobThread thread_;  // last: destroyed (joined) first
 };
 

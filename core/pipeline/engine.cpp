@@ -14,7 +14,9 @@
 #include "core/util/time.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
+#include <utility>
 
 namespace meshctl::pipeline {
 
@@ -86,6 +88,7 @@ void Engine::prepare_positions() {
     for (const auto& src : spec_.sources)
         if (src.kind == SourceKind::table) table_parts[src.name] = static_cast<int>(admin.topic(src.topic).partitions.size());
     table_plans_ = plan_tables(spec_, stream_partitions, table_parts);
+    std::vector<std::pair<TableFeed*, std::vector<std::int32_t>>> whole;
     for (std::size_t i = 0; i < proc_.tables().size(); ++i) {
         const SourceSpec& src = *spec_.source(proc_.tables()[i]);
         store_.set_partitioned(i, table_plans_[i].partitioned);
@@ -94,10 +97,29 @@ void Engine::prepare_positions() {
         if (!table_plans_[i].partitioned) {
             std::vector<std::int32_t> all;
             for (int p = 0; p < table_parts[src.name]; ++p) all.push_back(p);
-            feeds_.back()->load(all);  // before the stream starts: early events find their rows
+            whole.emplace_back(feeds_.back().get(), std::move(all));
         }
         log::info("table " + src.name + ": " + table_plans_[i].why);
     }
+    // Whole tables load on a thread of their own while the stream's consumer joins its group
+    // and starts fetching; no event is processed before they are loaded (finish_table_loads),
+    // so early events still find their rows.
+    if (whole.empty()) return;
+    loader_ = std::make_unique<util::JobThread>();
+    loader_->start([this, whole = std::move(whole)] {
+        try {
+            for (const auto& [feed, partitions] : whole) feed->load(partitions);
+        } catch (...) {
+            load_error_ = std::current_exception();
+        }
+    });
+}
+
+void Engine::finish_table_loads() {
+    if (!loader_) return;
+    loader_->wait();
+    loader_.reset();
+    if (load_error_) std::rethrow_exception(std::exchange(load_error_, nullptr));
 }
 
 // Runs inside the consumer's poll: no exception may escape into librdkafka.
@@ -214,44 +236,29 @@ void Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
     with_look_ahead(0, mid, look_ahead_, [&](std::size_t j, bool row) { look_ahead(batch[j], row); },
                     [&](std::size_t i) { handle(batch[i]); });
     if (mid == n) return;
+    auto own_done = std::chrono::steady_clock::now();
     worker_->wait();
     worker_busy_ = false;
+    // Balance the next split so that both parts end together: the worker sits idle while
+    // this thread takes its outcomes and polls, so neither should wait for the other.
+    worker_share_ = worker_->finished() > own_done ? std::max(kMinShare, worker_share_ - kShareStep)
+                                                   : std::min(kMaxShare, worker_share_ + kShareStep);
     for (std::size_t i = mid; i < n; ++i) take(batch[i], outcomes_[i]);
 }
 
-// Decides which messages of the batch's later part handle() would process (a known
-// partition, within its offsets: the same test, with `next` moved as handle() moves it),
-// and starts the worker on them. Framed payloads and error messages stay with handle().
+// Starts the worker on the batch's later part. It decides itself which of those messages
+// handle() would process, from the partitions' positions at the start of the batch (so
+// this thread touches none of them).
 std::size_t Engine::share_with_worker(rd_kafka_message_t* const* batch, std::size_t n) {
     if (!worker_) {
         worker_ = std::make_unique<BatchWorker>(spec_, store_, topics_[primary], headers_wanted_);
         log::info("large batches are processed on two threads");
     }
-    // The consuming thread also applies the worker's outcomes and polls: it takes 40%.
-    std::size_t mid = n * 2 / 5;
+    std::size_t mid = n - n * worker_share_ / 1000;
     if (outcomes_.size() < n) outcomes_.resize(n);
-    sim_next_.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-        const rd_kafka_message_t* m = batch[i];
-        bool eligible = false;
-        if (!m->err) {
-            auto it = parts_[primary].find(m->partition);
-            if (it != parts_[primary].end()) {
-                auto sim = std::find_if(sim_next_.begin(), sim_next_.end(), [&](const auto& e) { return e.first == m->partition; });
-                if (sim == sim_next_.end()) sim = sim_next_.insert(sim_next_.end(), {m->partition, it->second.next});
-                if (m->offset >= sim->second && m->offset < it->second.stop) {
-                    eligible = true;
-                    sim->second = m->offset + 1;
-                }
-            }
-        }
-        if (i < mid) continue;
-        BatchOutcome& o = outcomes_[i];
-        if (m->err || (eligible && m->payload && schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len})))
-            o.state = BatchOutcome::consumer;
-        else o.state = eligible ? BatchOutcome::done : BatchOutcome::skip;
-    }
-    worker_->start(batch, mid, n, outcomes_);
+    positions_.clear();
+    for (const auto& [part, p] : parts_[primary]) positions_.push_back({part, p.next, p.stop});
+    worker_->start(batch, n, mid, positions_, outcomes_);
     worker_busy_ = true;
     return mid;
 }
@@ -586,7 +593,7 @@ RunStats Engine::run() {
     handler.revoked = [this](const std::vector<kafka::TopicPartition>& tps) { on_revoked(tps); };
     std::vector<std::string> topics(topics_, topics_ + streams_);
     consumer_->subscribe(topics, handler);
-    std::vector<rd_kafka_message_t*> batch(2048);
+    std::vector<rd_kafka_message_t*> batch(4096);
     // The last flush may fail too: sink_failed() then rewound to the committed offsets, and
     // what it dropped must be read and written again before the run may end.
     for (bool done = false; !done;) {
@@ -597,6 +604,14 @@ RunStats Engine::run() {
             }
             std::size_t n = consumer_->poll_batch(100, batch.data(), batch.size());
             std::size_t i = 0;
+            if (loader_) {  // the first poll took the assignment and started the fetch: now wait for the tables
+                try {
+                    finish_table_loads();
+                } catch (...) {
+                    for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
+                    throw;
+                }
+            }
             try {
                 if (!pending_tables_.empty()) {
                     for (std::size_t t = 0; t < feeds_.size(); ++t)
@@ -638,6 +653,7 @@ RunStats Engine::run() {
                 last_stats_ = now;
             }
         }
+        finish_table_loads();  // interrupted before the first poll: a load's error (or signal) is the run's
         if (stats_.stopped.empty()) stats_.stopped = "interrupted";
         // Shut down cleanly: flush within a deadline, commit, leave the group. A failed flush
         // throws once the sinks failed past the deadline or a signal came (sink_failed).

@@ -14,6 +14,7 @@
 #include "core/pipeline/window.hpp"
 
 #include <deque>
+#include <exception>
 #include <limits>
 #include <set>
 
@@ -49,6 +50,7 @@ public:
 
 private:
     void prepare_positions();
+    void finish_table_loads();  // waits for the whole-table loads; rethrows their error
     void on_assigned(const std::vector<kafka::TopicPartition>& tps);
     void on_revoked(const std::vector<kafka::TopicPartition>& tps);
     void handle(rd_kafka_message_t* m);
@@ -110,7 +112,11 @@ private:
     bool worker_busy_ = false;
     bool use_worker_ = false;
     std::vector<BatchOutcome> outcomes_;
-    std::vector<std::pair<std::int32_t, std::int64_t>> sim_next_;  // share_with_worker(): next offsets as handle() would move them
+    // The worker's share of a large batch, in thousandths, moved after every batch toward
+    // the split where both threads finish together.
+    static constexpr std::size_t kMinShare = 100, kMaxShare = 900, kShareStep = 10;
+    std::size_t worker_share_ = 500;
+    std::vector<BatchWorker::Position> positions_;  // share_with_worker(): the partitions at the batch's start
     void look_ahead(const rd_kafka_message_t* m, bool row);
     schema::Decoder decoder_;
     /// Replaces a Confluent-framed value by its JSON; false (after dead-lettering it) when
@@ -125,6 +131,10 @@ private:
     std::map<std::int32_t, Queue> queues_[2];
     std::size_t queued_ = 0;
     std::optional<Clock::time_point> blocked_since_;
+
+    // Last: destroyed (joined) first, before the feeds, store and processor its load uses.
+    std::exception_ptr load_error_;
+    std::unique_ptr<util::JobThread> loader_;  // loads whole tables while the consumer starts
 };
 
 }  // namespace meshctl::pipeline::detail

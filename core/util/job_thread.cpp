@@ -17,10 +17,12 @@ JobThread::~JobThread() {
 }
 
 void JobThread::start(std::function<void()> job) {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = std::move(job);
-    busy_ = true;
-    cv_.notify_all();
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        job_ = std::move(job);
+        busy_ = true;
+    }
+    cv_.notify_all();  // after unlocking: the woken thread does not block on the mutex at once
 }
 
 void JobThread::wait() {
@@ -38,7 +40,9 @@ void JobThread::loop() {
         job();
         lock.lock();
         busy_ = false;
+        lock.unlock();
         cv_.notify_all();
+        lock.lock();
     }
 }
 

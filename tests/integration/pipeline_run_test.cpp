@@ -41,13 +41,20 @@ struct Fixture {
     std::vector<std::string> order_values;
     dev::DemoShape shape;
 
-    explicit Fixture(int order_count = 3000) {
+    // `filler` customers no order refers to come first in the customers topic, so that
+    // loading the table takes long.
+    explicit Fixture(int order_count = 3000, int filler = 0) {
         shape.orders = order_count;
         shape.now_ms = 1'700'000'000'000;
         kafka::Admin admin(settings());
         admin.create_topic(orders, 3, 1, {});
         admin.create_topic(customers, 3, 1, {});
         kafka::Producer p(settings(), {{"partitioner", "murmur2_random"}});
+        for (int i = 0; i < filler; ++i) {
+            std::string id = "filler-" + std::to_string(i);
+            p.produce(customers, id, "{\"id\":\"" + id + "\",\"name\":\"Filler\",\"tier\":\"PLATINUM\"}", -1, {}, shape.now_ms);
+            latest[id] = "{\"id\":\"" + id + "\",\"name\":\"Filler\",\"tier\":\"PLATINUM\"}";
+        }
         for (const auto& r : dev::demo_customers(shape)) {
             p.produce(customers, r.key, r.value ? std::optional<std::string_view>(*r.value) : std::nullopt, -1, {}, r.timestamp_ms);
             if (r.value) latest[r.key] = *r.value;
@@ -341,4 +348,37 @@ TEST_CASE("large batches, processed on two threads: output in offset order, exac
     auto dead_values = ordered(dead);
     CHECK(dead_values.size() == 120);
     for (const auto& v : dead_values) CHECK(v.dump().find("not json") != std::string::npos);
+}
+
+TEST_CASE("the table loads while the consumer joins its group: bad table records are dead-lettered, every order finds its row") {
+    // 60,000 rows before the demo customers: orders fetched while they load must wait.
+    Fixture f(3000, 60'000);
+    // A value that is not JSON, and a record without a key, among the customers.
+    kafka::Producer p(f.settings());
+    p.produce(f.customers, std::string("c-bad"), "{not json", 0);
+    p.produce(f.customers, std::nullopt, "{\"id\":\"c-nokey\",\"tier\":\"PLATINUM\"}", 1);
+    p.flush(10'000);
+    std::string out = (f.dir.path() / "out.jsonl").string(), dead = (f.dir.path() / "dead.jsonl").string();
+    std::string yaml = slurp(f.write_pipeline("load-" + f.suffix, "  - {type: file, path: " + out + "}\n"));
+    auto file = f.dir.write("load.yaml", yaml + "dead_letter: {type: file, path: " + dead + "}\n").string();
+    auto r = test::run_meshctl({"pipeline", "run", file, "-b", f.bootstrap, "--until", "caught-up", "-o", "json", "-v"}, f.env, {}, 300);
+    CHECK_MESSAGE(r.exit_code == 5, r.err);  // two table records went to the dead letters
+    CHECK(r.err.find("table customers: " + std::to_string(f.latest.size()) + " rows") != std::string::npos);
+    // Loaded before any order was processed: the output is exactly the expected set.
+    auto values = file_values(out);
+    CHECK(values.size() == f.expected().size());
+    CHECK(as_rows(values) == f.expected());
+    // Unmatched are exactly the orders of customers deleted by tombstones.
+    std::size_t without_row = 0;
+    for (const auto& v : f.order_values) without_row += f.latest.count(nlohmann::json::parse(v)["customer_id"].get<std::string>()) == 0;
+    auto summary = nlohmann::json::parse(r.out);
+    CHECK(summary["events"]["unmatched"] == without_row);
+    std::vector<nlohmann::json> dead_records;
+    std::ifstream in(dead);
+    for (std::string line; std::getline(in, line);) dead_records.push_back(nlohmann::json::parse(line));
+    REQUIRE(dead_records.size() == 2);
+    for (const auto& d : dead_records) {
+        CHECK(d["topic"] == f.customers);
+        CHECK(d["value"]["reason"].get<std::string>().find("table customers") == 0);
+    }
 }
