@@ -12,9 +12,25 @@ BatchWorker::BatchWorker(const PipelineSpec& spec, const TableView& tables, std:
 void BatchWorker::start(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin,
                         const std::vector<Position>& positions, std::vector<BatchOutcome>& out) {
     thread_.start([this, messages, n, begin, &positions, &out] {
+        destroy_retired();
         mark(messages, n, begin, positions, out);
         run(messages, begin, n, out);
     });
+}
+
+void BatchWorker::retire(rd_kafka_message_t* const* messages, std::size_t n) {
+    destroy_retired();  // none are left when every job started destroyed the previous batch
+    retired_.assign(messages, messages + n);
+}
+
+void BatchWorker::release() {
+    wait();
+    destroy_retired();
+}
+
+void BatchWorker::destroy_retired() {
+    for (rd_kafka_message_t* m : retired_) rd_kafka_message_destroy(m);
+    retired_.clear();
 }
 
 // Engine::handle()'s offset test, run over the whole batch so that `next` is where the

@@ -29,6 +29,9 @@ struct BatchOutcome {
 class BatchWorker {
 public:
     BatchWorker(const PipelineSpec& spec, const TableView& tables, std::string topic, bool headers_wanted);
+    ~BatchWorker() { release(); }
+    BatchWorker(const BatchWorker&) = delete;
+    BatchWorker& operator=(const BatchWorker&) = delete;
 
     /// An assigned partition at the start of a batch: the next offset to process, and the
     /// offset to stop before.
@@ -45,6 +48,11 @@ public:
                std::vector<BatchOutcome>& out);
     /// Waits for the job started last.
     void wait() { thread_.wait(); }
+    /// Hands over a processed batch's messages (between jobs): the next job destroys them
+    /// first, or release() does.
+    void retire(rd_kafka_message_t* const* messages, std::size_t n);
+    /// Waits, then destroys the messages retired and not yet destroyed.
+    void release();
     /// When the job started last ended (read after wait()).
     std::chrono::steady_clock::time_point finished() const { return finished_; }
     /// The worker's running totals (read only between jobs).
@@ -63,6 +71,8 @@ private:
     std::vector<expr::Header> headers_, ahead_headers_;
     std::chrono::steady_clock::time_point finished_{};
     std::vector<Position> next_;  // mark(): the positions as handle() moves them
+    std::vector<rd_kafka_message_t*> retired_;
+    void destroy_retired();
     util::JobThread thread_;  // last: destroyed (joined) first
 };
 

@@ -48,6 +48,7 @@ Engine::~Engine() {
     // commit, and it must run while the members it reads still exist (not in the member
     // destructors, which would take parts_ away first).
     abandoned_ = true;
+    if (worker_) worker_->release();  // messages must be gone before their client
     consumer_.reset();
     drop_all_queues();
 }
@@ -231,11 +232,11 @@ void Engine::handle(rd_kafka_message_t* m) {
 // Processes a polled batch of the plain pipeline, in order. A large batch is split: the
 // BatchWorker runs the steps on its later part meanwhile, and take() applies those outcomes
 // in order afterwards. The messages are destroyed by the caller, also when this throws.
-void Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
+bool Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
     std::size_t mid = use_worker_ && n >= 256 ? share_with_worker(batch, n) : n;
     with_look_ahead(0, mid, look_ahead_, [&](std::size_t j, bool row) { look_ahead(batch[j], row); },
                     [&](std::size_t i) { handle(batch[i]); });
-    if (mid == n) return;
+    if (mid == n) return false;
     auto own_done = std::chrono::steady_clock::now();
     worker_->wait();
     worker_busy_ = false;
@@ -244,6 +245,10 @@ void Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
     worker_share_ = worker_->finished() > own_done ? std::max(kMinShare, worker_share_ - kShareStep)
                                                    : std::min(kMaxShare, worker_share_ + kShareStep);
     for (std::size_t i = mid; i < n; ++i) take(batch[i], outcomes_[i]);
+    // Freeing a batch is a serial cost the worker can bear: it does so at the start of its
+    // next job, while this thread runs its own part.
+    worker_->retire(batch, n);
+    return true;
 }
 
 // Starts the worker on the batch's later part. It decides itself which of those messages
@@ -622,7 +627,7 @@ RunStats Engine::run() {
                     for (; i < n; ++i) enqueue(batch[i]);  // takes ownership
                     drain();
                 } else {
-                    process_batch(batch.data(), n);
+                    if (process_batch(batch.data(), n)) i = n;  // the worker destroys them
                     for (; i < n; ++i) rd_kafka_message_destroy(batch[i]);
                 }
             } catch (const Error& e) {
@@ -663,6 +668,7 @@ RunStats Engine::run() {
     }
     snapshot(true);
     drop_all_queues();
+    if (worker_) worker_->release();
     consumer_->close();
     return stats_;
 }

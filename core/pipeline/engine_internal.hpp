@@ -54,7 +54,7 @@ private:
     void on_assigned(const std::vector<kafka::TopicPartition>& tps);
     void on_revoked(const std::vector<kafka::TopicPartition>& tps);
     void handle(rd_kafka_message_t* m);
-    void process_batch(rd_kafka_message_t* const* batch, std::size_t n);
+    bool process_batch(rd_kafka_message_t* const* batch, std::size_t n);  // true: the worker destroys the messages
     std::size_t share_with_worker(rd_kafka_message_t* const* batch, std::size_t n);
     void take(rd_kafka_message_t* m, const BatchOutcome& o);
     bool flush_and_commit(std::chrono::milliseconds per_sink);
