@@ -11,6 +11,11 @@
 
 namespace meshctl::expr {
 
+/// The payload of `m` as bytes (empty when it has none).
+inline std::string_view payload_view(const rd_kafka_message_t* m) {
+    return m->payload ? std::string_view(static_cast<const char*>(m->payload), m->len) : std::string_view();
+}
+
 /// Views of `m` as an Event; header views go into `headers` (cleared and reused, so no
 /// allocation per record once it has grown). `m` and `headers` must outlive the Event.
 /// With `with_headers` false the Event has none (librdkafka allocates to list them).

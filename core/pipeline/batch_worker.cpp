@@ -43,7 +43,7 @@ void BatchWorker::mark(rd_kafka_message_t* const* messages, std::size_t n, std::
         bool eligible = false;
         if (!m->err) {
             auto p = std::find_if(next_.begin(), next_.end(), [&](const Position& x) { return x.partition == m->partition; });
-            if (p != next_.end() && m->offset >= p->next && m->offset < p->stop) {
+            if (p != next_.end() && to_process(m->offset, p->next, p->stop)) {
                 eligible = true;
                 p->next = m->offset + 1;
             }
@@ -54,10 +54,7 @@ void BatchWorker::mark(rd_kafka_message_t* const* messages, std::size_t n, std::
 
 void BatchWorker::run(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out) {
     // Join keys ahead, as the consuming thread does (Processor::look_ahead).
-    auto framed = [&](std::size_t i) {
-        const rd_kafka_message_t* m = messages[i];
-        return m->payload && schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len});
-    };
+    auto framed = [&](std::size_t i) { return schema::is_confluent_framed(expr::payload_view(messages[i])); };
     auto ahead = [&](std::size_t j, bool row) {
         if (out[j].state != BatchOutcome::done || framed(j)) return;
         proc_.look_ahead(expr::event_from_message(messages[j], topic_, ahead_headers_, headers_wanted_), tables_, row);

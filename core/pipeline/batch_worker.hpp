@@ -26,6 +26,10 @@ struct BatchOutcome {
     std::string reason;                  // after `dead_letter`
 };
 
+/// The offset test of a partition's records: processed when at or after `next` (older
+/// ones are stale, from before a seek) and before `stop` (--until).
+inline bool to_process(std::int64_t offset, std::int64_t next, std::int64_t stop) { return offset >= next && offset < stop; }
+
 class BatchWorker {
 public:
     BatchWorker(const PipelineSpec& spec, const TableView& tables, std::string topic, bool headers_wanted);

@@ -210,7 +210,7 @@ void Engine::handle(rd_kafka_message_t* m) {
     auto it = parts_[primary].find(m->partition);
     if (it == parts_[primary].end()) return;  // revoked while the batch was in flight
     Part& p = it->second;
-    if (m->offset < p.next || m->offset >= p.stop) return;  // stale (before a seek) or past --until
+    if (!to_process(m->offset, p.next, p.stop)) return;
     ++read_[primary];
     expr::Event ev = expr::event_from_message(m, topics_[primary], headers_, headers_wanted_);
     if (!decode_framed(ev)) {
@@ -231,7 +231,8 @@ void Engine::handle(rd_kafka_message_t* m) {
 
 // Processes a polled batch of the plain pipeline, in order. A large batch is split: the
 // BatchWorker runs the steps on its later part meanwhile, and take() applies those outcomes
-// in order afterwards. The messages are destroyed by the caller, also when this throws.
+// in order afterwards. The caller destroys the messages, also when this throws, unless it
+// returns true: the worker then destroys them (BatchWorker::retire).
 bool Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
     std::size_t mid = use_worker_ && n >= 256 ? share_with_worker(batch, n) : n;
     with_look_ahead(0, mid, look_ahead_, [&](std::size_t j, bool row) { look_ahead(batch[j], row); },
@@ -285,7 +286,7 @@ void Engine::take(rd_kafka_message_t* m, const BatchOutcome& o) {
 
 void Engine::look_ahead(const rd_kafka_message_t* m, bool row) {
     // Framed payloads are decoded by handle() (once, with its own accounting): not ahead.
-    if (m->err || !m->payload || schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len})) return;
+    if (m->err || !m->payload || schema::is_confluent_framed(expr::payload_view(m))) return;
     proc_.look_ahead(expr::event_from_message(m, topics_[primary], ahead_headers_, headers_wanted_), store_, row);
 }
 

@@ -96,7 +96,7 @@ void Engine::handle_windowed(int s, rd_kafka_message_t* m) {
     auto it = parts_[s].find(m->partition);
     if (it == parts_[s].end()) return;
     Part& p = it->second;
-    if (m->offset < p.next || m->offset >= p.stop) return;
+    if (!to_process(m->offset, p.next, p.stop)) return;
     ++read_[s];
     expr::Event ev = expr::event_from_message(m, topics_[s], headers_, headers_wanted_);
     if (!decode_framed(ev)) {

@@ -100,7 +100,7 @@ public:
     /// (an error event, or a framed payload, whose decoding is not shared between threads).
     static signed char evaluate(const expr::Program& filter, expr::Evaluator& evaluator, std::vector<expr::Header>& headers,
                                 const rd_kafka_message_t* m, std::string_view topic) {
-        if (m->err || (m->payload && schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len}))) return -1;
+        if (m->err || schema::is_confluent_framed(expr::payload_view(m))) return -1;
         expr::Event ev = expr::event_from_message(m, topic, headers, filter.uses_headers());
         return static_cast<signed char>(evaluator.test(filter, ev));
     }
@@ -190,7 +190,7 @@ public:
     // The JSON of a Confluent-framed payload (cached for the last record); nullopt for
     // unframed payloads, which are used as they are, and for framed ones that fail to decode.
     std::optional<std::string_view> decoded(const rd_kafka_message_t* m) {
-        if (!m->payload || !schema::is_confluent_framed({static_cast<const char*>(m->payload), m->len})) return std::nullopt;
+        if (!schema::is_confluent_framed(expr::payload_view(m))) return std::nullopt;
         if (m == last_ && last_offset_ == m->offset && last_partition_ == m->partition) return last_json_;
         last_ = m;
         last_offset_ = m->offset;
