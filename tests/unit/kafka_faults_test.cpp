@@ -336,8 +336,11 @@ TEST_SUITE("producer path") {
         INFO(std::string(e.what()));
         CHECK(std::string(e.what()).find("uthoriz") != std::string::npos);
         CHECK(std::string(e.what()).find(dest) != std::string::npos);
-        // Nothing was acknowledged, so nothing was checkpointed.
-        CHECK(backfill::read_checkpoint(*o.checkpoint_file, c.topic).empty());
+        // Nothing was acknowledged, so nothing was checkpointed past the start. (A commit
+        // interval can pass before the first record is read, as in a slow sanitizer build:
+        // the checkpoint then holds the start offsets, 0.)
+        for (const auto& [partition, offset] : backfill::read_checkpoint(*o.checkpoint_file, c.topic))
+            CHECK_MESSAGE(offset == 0, "partition " << partition);
     }
 
     TEST_CASE("product publish retries a transient produce error and the catalog holds the product once") {
