@@ -12,6 +12,8 @@
 #include "core/catalog/loader.hpp"
 #include "core/error.hpp"
 #include "core/expr/expr.hpp"
+#include "core/expr/json_bridge.hpp"
+#include "core/expr/json_scan.hpp"
 #include "core/pipeline/loader.hpp"
 #include "core/schema/decoder.hpp"
 #include "core/sinks/elasticsearch_sink.hpp"
@@ -157,6 +159,50 @@ inline void run_schema_decoder(std::string_view input) {
     }
 }
 
+/// The JSON scans of pipelines' hot path (core/expr/json_scan). An event value is scanned for
+/// a few paths; whatever the scan answers for a document the DOM accepts must be the DOM's
+/// answer, exactly. A document the DOM accepts, read as a table row (text_value), must render,
+/// size and look up exactly as the DOM's Value does.
+inline void run_json_scan(std::string_view input) {
+    using namespace expr;
+    using namespace expr::detail;
+    auto json = [](const Value& v) {
+        std::string out;
+        append_json(v, out);
+        return std::string(kind_name(v.kind())) + (v.from_json() ? "#" : "") + out;
+    };
+    JsonDecoder decoder;
+    simdjson::dom::element root;
+    bool parsed = decoder.decode(input, root);
+    std::optional<Value> dom;
+    if (parsed) dom = from_element(root);
+    (void)plain_text(input);
+    StringSlots slots;
+    static const std::vector<std::vector<std::string>> paths = {{"a"}, {"b"}, {"a", "b"}, {"id"}};
+    for (const auto& fields : paths) {
+        slots.reset();
+        auto got = scan_path(input, fields, slots);
+        if (!got || !dom) continue;
+        std::optional<Value> want = dom;
+        for (const auto& f : fields) want = want ? want->find(f) : std::nullopt;
+        require(want.has_value(), "a path the scan answers exists in the DOM");
+        require(json(*got) == json(*want), "the scan decodes a scalar as the DOM does");
+    }
+    if (!dom) return;
+    Value text = text_value(input);
+    require(json(text) == json(*dom), "a parsed document reads from its text as from the DOM");
+    require(text.size() == dom->size(), "text and DOM containers have the same size");
+    if (dom->kind() == Kind::map) {
+        for (const auto& [k, v] : dom->entries()) {
+            auto found = text.find(k.as_string());
+            auto expected = dom->find(k.as_string());
+            require(found && expected && json(*found) == json(*expected), "text and DOM objects find the same values");
+        }
+    }
+    if (dom->kind() == Kind::list && dom->size() > 0)
+        require(json(text.at(dom->size() - 1)) == json(dom->at(dom->size() - 1)), "text and DOM arrays index alike");
+}
+
 /// One fuzz target: its name (the folder under fuzz/corpus and fuzz/regressions) and entry.
 struct Target {
     const char* name;
@@ -170,6 +216,7 @@ inline constexpr std::array targets{
     Target{"descriptor", run_descriptor},
     Target{"bulk_response", run_bulk_response},
     Target{"schema_decoder", run_schema_decoder},
+    Target{"json_scan", run_json_scan},
 };
 
 }  // namespace meshctl::fuzz

@@ -2,10 +2,8 @@
 // a filter that never reads `value` never parses the payload.
 #include "core/expr/eval.hpp"
 #include "core/expr/json_bridge.hpp"
+#include "core/expr/json_scan.hpp"
 #include "core/expr/value_access.hpp"
-
-#include <cstring>
-#include <deque>
 
 namespace meshctl::expr {
 
@@ -25,88 +23,25 @@ const Value* Bindings::find(std::string_view name) const {
     return nullptr;
 }
 
-// Reads scalars at constant paths with simdjson On-Demand: stage 1 over the document, then
-// a scan of only the objects on the path, no tape. Every lookup rewinds the document, which
-// reuses simdjson's string buffer, so strings are copied into `strings` (stable addresses,
-// reused from event to event) and stay valid until the next evaluation.
+// Reads scalars at constant paths by scanning the event's text only as far as the path
+// (json_scan.hpp), after one check of the whole text for what simdjson's stage 1 rejects
+// (invalid UTF-8, control characters) and that it ends like an object. Whatever the scan
+// cannot answer exactly as the DOM would, the DOM answers.
 struct PathReader {
-    simdjson::ondemand::parser parser;
-    simdjson::ondemand::document doc;
-    std::unique_ptr<char[]> buffer;
-    std::size_t capacity = 0;
-    std::deque<std::string> strings;
-    std::size_t used = 0;
+    std::string_view text;
+    detail::StringSlots strings;  // unescaped strings, valid until the next evaluation
     enum class State { idle, ready, failed } state = State::idle;
 
     void reset() {
         state = State::idle;
-        used = 0;
+        strings.reset();
     }
-    bool open(std::string_view text) {
-        if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
-            capacity = (text.size() + simdjson::SIMDJSON_PADDING) * 2;
-            buffer = std::make_unique<char[]>(capacity);
-        }
-        if (!text.empty()) std::memcpy(buffer.get(), text.data(), text.size());
-        state = parser.iterate(buffer.get(), text.size(), capacity).get(doc) ? State::failed : State::ready;
-        return state == State::ready;
+    void open(std::string_view t) {
+        text = t;
+        std::size_t last = t.find_last_not_of(' ');
+        state = last != std::string_view::npos && t[last] == '}' && detail::plain_text(t) ? State::ready : State::failed;
     }
-    std::string_view keep(std::string_view s) {
-        if (used == strings.size()) strings.emplace_back();
-        std::string& slot = strings[used++];
-        slot.assign(s.data(), s.size());
-        return slot;
-    }
-    // The scalar at `fields`, or nullopt when the DOM must answer (container, missing
-    // field, not an object on the way, malformed).
-    std::optional<Value> read(const std::vector<std::string>& fields) {
-        using namespace simdjson;
-        doc.rewind();
-        ondemand::object obj;
-        if (doc.get_object().get(obj)) return std::nullopt;
-        ondemand::value v;
-        for (std::size_t i = 0; i < fields.size(); ++i) {
-            if (obj.find_field_unordered(fields[i]).get(v)) return std::nullopt;
-            if (i + 1 < fields.size() && v.get_object().get(obj)) return std::nullopt;
-        }
-        ondemand::json_type type;
-        if (v.type().get(type)) return std::nullopt;
-        switch (type) {
-        case ondemand::json_type::number: {
-            ondemand::number_type nt;
-            if (v.get_number_type().get(nt)) return std::nullopt;
-            if (nt == ondemand::number_type::signed_integer) {
-                std::int64_t x;
-                if (v.get_int64().get(x)) return std::nullopt;
-                return detail::ValueAccess::mark_json_number(Value::int64(x));
-            }
-            if (nt == ondemand::number_type::unsigned_integer) {
-                std::uint64_t x;
-                if (v.get_uint64().get(x)) return std::nullopt;
-                return detail::ValueAccess::mark_json_number(Value::uint64(x));
-            }
-            double x;
-            if (v.get_double().get(x)) return std::nullopt;
-            return detail::ValueAccess::mark_json_number(Value::double_(x));
-        }
-        case ondemand::json_type::string: {
-            std::string_view x;
-            if (v.get_string().get(x)) return std::nullopt;
-            return Value::string_view(keep(x));
-        }
-        case ondemand::json_type::boolean: {
-            bool x;
-            if (v.get_bool().get(x)) return std::nullopt;
-            return Value::boolean(x);
-        }
-        case ondemand::json_type::null: {
-            bool is_null = false;
-            if (v.is_null().get(is_null) || !is_null) return std::nullopt;
-            return Value();
-        }
-        default: return std::nullopt;  // arrays and objects live in the DOM
-        }
-    }
+    std::optional<Value> read(const std::vector<std::string>& fields) { return detail::scan_path(text, fields, strings); }
 };
 
 struct Evaluator::State final : detail::VarSource {
@@ -121,8 +56,11 @@ struct Evaluator::State final : detail::VarSource {
     void start(const Event* e, const detail::ProgramImpl& p) {
         event = e;
         have_value = have_key = have_headers = not_json = false;
-        paths_only = p.value_paths_only;
         paths.reset();
+        again(p);
+    }
+    void again(const detail::ProgramImpl& p) {
+        paths_only = p.value_paths_only;
         if (locals.size() < static_cast<std::size_t>(p.locals)) locals.resize(static_cast<std::size_t>(p.locals));
     }
 
@@ -196,6 +134,13 @@ Evaluator::~Evaluator() = default;
 Value Evaluator::eval(const Program& program, const Event& event, const Bindings* extra) {
     const auto& p = *program.impl_;
     state_->start(&event, p);
+    detail::Frame f{state_.get(), extra, state_->locals.data()};
+    return p.root->eval(f);
+}
+
+Value Evaluator::eval_more(const Program& program, const Bindings* extra) {
+    const auto& p = *program.impl_;
+    state_->again(p);
     detail::Frame f{state_.get(), extra, state_->locals.data()};
     return p.root->eval(f);
 }

@@ -126,6 +126,10 @@ public:
 
     /// Evaluates against an event; `extra` supplies any other declared variables.
     Value eval(const Program& program, const Event& event, const Bindings* extra = nullptr);
+    /// Evaluates on the event of the last eval(), keeping what that evaluation decoded: the
+    /// Values it and any eval_more() since returned stay valid. For several programs over one
+    /// event (the fields of a map step), so that `value` is decoded at most once.
+    Value eval_more(const Program& program, const Bindings* extra = nullptr);
     /// Evaluates a filter: true/false, not_json when `value` was needed and is not JSON, or error.
     Outcome test(const Program& program, const Event& event, const Bindings* extra = nullptr);
     /// Evaluates with bindings only (no event): every variable comes from `bindings`.

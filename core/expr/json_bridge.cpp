@@ -3,6 +3,7 @@
 // scalars become inline Values and strings are views into the parser's string buffer.
 #include "core/expr/json_bridge.hpp"
 
+#include "core/expr/json_scan.hpp"
 #include "core/expr/value_access.hpp"
 
 #include <cstring>
@@ -50,27 +51,34 @@ Value from_element(const element& e) {
     return Value();
 }
 
-std::size_t json_size(const Value& v) { return v.kind() == Kind::list ? array_of(v).size() : object_of(v).size(); }
+std::size_t json_size(const Value& v) {
+    if (ValueAccess::is_text(v)) return text_size(v);
+    return v.kind() == Kind::list ? array_of(v).size() : object_of(v).size();
+}
 
 Value json_at(const Value& v, std::size_t i) {
+    if (ValueAccess::is_text(v)) return text_at(v, i);
     element e;
     if (array_of(v).at(i).get(e)) return Value::error("invalid_argument: index " + std::to_string(i) + " out of range");
     return from_element(e);
 }
 
 std::vector<Value> json_items(const Value& v) {
+    if (ValueAccess::is_text(v)) return text_items(v);
     std::vector<Value> out;
     for (element item : array_of(v)) out.push_back(from_element(item));
     return out;
 }
 
 ValueEntries json_entries(const Value& v) {
+    if (ValueAccess::is_text(v)) return text_entries(v);
     ValueEntries out;
     for (auto field : object_of(v)) out.emplace_back(Value::string_view(field.key), from_element(field.value));
     return out;
 }
 
 std::optional<Value> json_find(const Value& v, std::string_view key) {
+    if (ValueAccess::is_text(v)) return text_find(v, key);
     element e;
     if (object_of(v).at_key(key).get(e)) return std::nullopt;
     return from_element(e);

@@ -169,7 +169,15 @@ Value Value::detach() const {
 namespace {
 void quote(std::string_view s, std::string& out) {
     out += '"';
-    for (unsigned char c : s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        // The run of bytes that need no escape goes in one append.
+        std::size_t run = i;
+        while (run < s.size() && static_cast<unsigned char>(s[run]) >= 0x20 && s[run] != '"' && s[run] != '\\') ++run;
+        out.append(s.data() + i, run - i);
+        if (run == s.size()) break;
+        unsigned char c = static_cast<unsigned char>(s[run]);
+        i = run + 1;
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
@@ -178,14 +186,11 @@ void quote(std::string_view s, std::string& out) {
         case '\t': out += "\\t"; break;
         case '\b': out += "\\b"; break;
         case '\f': out += "\\f"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += static_cast<char>(c);
-            }
+        default: {  // another control character
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        }
         }
     }
     out += '"';
@@ -354,25 +359,29 @@ void append_json(const Value& v, std::string& out) {
     case Kind::list: {
         out += '[';
         bool first = true;
-        for (const auto& item : v.items()) {
+        auto put = [&](const Value& item) {
             if (!first) out += ',';
             first = false;
             append_json(item, out);
-        }
+        };
+        if (auto* owned = ValueAccess::owned_list(v)) for (const auto& item : *owned) put(item);  // no copy
+        else for (const auto& item : v.items()) put(item);
         out += ']';
         return;
     }
     case Kind::map: {
         out += '{';
         bool first = true;
-        for (const auto& [k, val] : v.entries()) {
+        auto put = [&](const Value& k, const Value& val) {
             if (!first) out += ',';
             first = false;
             if (k.kind() == Kind::string) quote(k.as_string(), out);
             else { std::string key; append_json(k, key); quote(key, out); }
             out += ':';
             append_json(val, out);
-        }
+        };
+        if (auto* owned = ValueAccess::owned_map(v)) for (const auto& [k, val] : *owned) put(k, val);  // no copy
+        else for (const auto& [k, val] : v.entries()) put(k, val);
         out += '}';
         return;
     }

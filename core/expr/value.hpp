@@ -3,8 +3,9 @@
 // A Value is a small tagged union (40 bytes). Scalars live inline; strings may *borrow*
 // their bytes (from the program's literals, the event or the evaluator's parsed JSON
 // document) so that evaluating a filter allocates nothing per event. Lists and maps are
-// either owned (shared, immutable) or JSON-backed: a handle into simdjson's parsed tape,
-// decoded element by element only when the expression touches them.
+// either owned (shared, immutable) or JSON-backed: a handle into simdjson's parsed tape, or
+// JSON text that was parsed before, decoded element by element only when the expression
+// touches them.
 #pragma once
 
 #include <cstdint>
@@ -114,6 +115,7 @@ private:
     friend struct detail::ValueAccess;
     static constexpr std::uint8_t json_container = 1;
     static constexpr std::uint8_t json_number = 2;
+    static constexpr std::uint8_t json_text = 4;  // with json_container: backed by parsed JSON text (p_.s)
     struct Span { const char* data; std::size_t size; };
     union Payload {
         bool b;

@@ -4,6 +4,7 @@
 #include "core/expr/value.hpp"
 
 #include <cstring>
+#include <string_view>
 
 namespace meshctl::expr::detail {
 
@@ -23,6 +24,15 @@ struct ValueAccess {
         std::memcpy(v.p_.json, handle, sizeof v.p_.json);
         return v;
     }
+    static bool is_text(const Value& v) { return (v.flags_ & Value::json_text) != 0; }
+    // `text` is a JSON array (kind list) or object (map) that simdjson parsed successfully.
+    static Value make_text(Kind k, std::string_view text) {
+        Value v(k);
+        v.flags_ = Value::json_container | Value::json_text;
+        v.p_.s = {text.data(), text.size()};
+        return v;
+    }
+    static std::string_view text(const Value& v) { return {v.p_.s.data, v.p_.s.size}; }
     static Value mark_json_number(Value v) {
         v.flags_ |= Value::json_number;
         return v;

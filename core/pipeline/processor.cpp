@@ -1,16 +1,18 @@
 // Why the steps look the way they do (the hot path of every pipeline):
 // - The event is never copied into a DOM of ours: `value` stays the record's bytes and the
 //   Evaluator parses it lazily with simdjson, once per evaluation.
-// - A map step without spreads is compiled into ONE CEL map literal, so its fields cost one
-//   parse of `value`, not one per field; the result is appended as JSON text.
-// - Table rows are raw JSON bytes; a matched row is parsed by a per-join simdjson decoder
-//   and bound as a JSON-backed map (fields decoded only when read), with no detach() copy.
-//   That uses the expression library's internal json_bridge on purpose: the public
-//   Evaluator::parse_json would allocate an owned copy of every row on every lookup.
+// - A map step's fields are programs of their own, written straight to JSON text (no map
+//   Value in between); they share one decoding of `value` (Evaluator::eval_more).
+// - Table rows are raw JSON bytes, parsed once when stored; a matched row is bound as a
+//   Value backed by its text (json_scan.hpp): `customer.tier` scans the row up to that
+//   field, with no parse and no copy. That uses the expression library's internal
+//   json_scan on purpose: the public Evaluator::parse_json would allocate an owned copy of
+//   every row on every lookup.
 #include "core/pipeline/processor.hpp"
 
 #include "core/error.hpp"
 #include "core/expr/json_bridge.hpp"
+#include "core/expr/json_scan.hpp"
 #include "core/pipeline/loader.hpp"
 #include "core/pipeline/row_map.hpp"
 #include "core/pipeline/window.hpp"
@@ -29,6 +31,7 @@ namespace {
 
 struct Field {
     std::string name;
+    std::string quoted;  // name as a JSON string
     expr::Program program;
     bool spread = false;
 };
@@ -36,14 +39,14 @@ struct Field {
 struct Step {
     StepKind kind = StepKind::filter;
     std::string label;  // steps[i].filter, for reasons
-    std::optional<expr::Program> program;  // filter condition, join key, or the whole map literal
+    std::optional<expr::Program> program;  // filter condition or join key
     std::size_t table = 0;
     bool window = false;  // join: the windowed stream-stream join
     std::string as;
     JoinType join_type = JoinType::inner;
     std::vector<Field> fields;  // map with spreads or drops: evaluated one by one
     std::set<std::string, std::less<>> skip;  // map: names spreads must not copy (dropped or set explicitly)
-    std::unique_ptr<expr::detail::JsonDecoder> decoder;  // join: parses the matched row
+    std::unique_ptr<expr::detail::JsonDecoder> decoder;  // windowed join: parses the partner
 };
 
 struct SinkOut {
@@ -147,22 +150,12 @@ Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>())
             break;
         case StepKind::map: {
             st.label = "steps[" + std::to_string(i) + "]." + (s.drop.empty() ? "map" : "drop");
-            bool slow = !s.drop.empty();
-            for (const auto& f : s.fields) slow |= f.spread;
-            if (!slow) {
-                std::string literal = "{";
-                for (const auto& f : s.fields) literal += (literal.size() > 1 ? ", " : "") + json_quoted(f.name) + ": (" + f.expr + "\n)";
-                literal += "}";
-                st.program = expr::Program::compile(literal, opts);
-                if (!mapped) I.steps_read_value |= st.program->uses_value();
-            } else {
-                for (const auto& f : s.fields) {
-                    st.fields.push_back({f.name, expr::Program::compile(f.expr, opts), f.spread});
-                    if (!mapped) I.steps_read_value |= st.fields.back().program.uses_value();
-                    if (!f.spread) st.skip.insert(f.name);
-                }
-                for (const auto& d : s.drop) st.skip.insert(d);
+            for (const auto& f : s.fields) {
+                st.fields.push_back({f.name, json_quoted(f.name), expr::Program::compile(f.expr, opts), f.spread});
+                if (!mapped) I.steps_read_value |= st.fields.back().program.uses_value();
+                if (!f.spread) st.skip.insert(f.name);
             }
+            for (const auto& d : s.drop) st.skip.insert(d);
             mapped = true;
             break;
         }
@@ -247,10 +240,9 @@ Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& even
                     row = tables.find(st.table, event.partition, I.key_buf);
                 }
             }
-            simdjson::dom::element root;
-            if (row && st.decoder->decode(*row, root)) {
+            if (row) {  // checked when it was stored (table_value): read on demand from its text
                 ++I.counts.joined;
-                I.bindings.set(st.as, expr::detail::from_element(root));
+                I.bindings.set(st.as, expr::detail::text_value(*row));
             } else if (st.join_type == JoinType::inner) {
                 ++I.counts.unmatched;
                 return Verdict::unmatched;
@@ -261,40 +253,38 @@ Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& even
             break;
         }
         case StepKind::map: {
+            // Each field is its own program, written straight to JSON; the fields after the
+            // first keep what the first decoded of the event (eval_more).
             std::string& out = I.buffers[I.next_buffer];
             out.clear();
-            if (st.program) {
-                expr::Value m = I.eval.eval(*st.program, cur, &I.bindings);
-                if (m.is_error()) return I.dead(st.label, m);
-                expr::append_json(m, out);
-            } else {
-                out += '{';
-                bool first = true;
-                auto put = [&](std::string_view name, const expr::Value& v) {
+            out += '{';
+            bool first = true;
+            for (std::size_t fi = 0; fi < st.fields.size(); ++fi) {
+                const Field& f = st.fields[fi];
+                expr::Value v = fi == 0 ? I.eval.eval(f.program, cur, &I.bindings) : I.eval.eval_more(f.program, &I.bindings);
+                if (v.is_error()) return I.dead(st.label + "." + f.name, v);
+                if (!f.spread) {
                     if (!first) out += ',';
                     first = false;
-                    expr::append_json(expr::Value::string_view(name), out);
+                    out += f.quoted;
                     out += ':';
                     expr::append_json(v, out);
-                };
-                for (const auto& f : st.fields) {
-                    expr::Value v = I.eval.eval(f.program, cur, &I.bindings);
-                    if (v.is_error()) return I.dead(st.label + "." + f.name, v);
-                    if (!f.spread) {
-                        put(f.name, v);
-                        continue;
-                    }
-                    if (v.is_null()) continue;  // spreading a missing left-join row adds nothing
-                    if (v.kind() != expr::Kind::map)
-                        return I.dead(st.label + ".\"...\"", expr::Value::error("only a map can be spread, not " +
-                                                                                 std::string(expr::kind_name(v.kind()))));
-                    for (const auto& [k, item] : v.entries()) {
-                        if (k.kind() != expr::Kind::string || st.skip.count(k.as_string())) continue;
-                        put(k.as_string(), item);
-                    }
+                    continue;
                 }
-                out += '}';
+                if (v.is_null()) continue;  // spreading a missing left-join row adds nothing
+                if (v.kind() != expr::Kind::map)
+                    return I.dead(st.label + ".\"...\"", expr::Value::error("only a map can be spread, not " +
+                                                                             std::string(expr::kind_name(v.kind()))));
+                for (const auto& [k, item] : v.entries()) {
+                    if (k.kind() != expr::Kind::string || st.skip.count(k.as_string())) continue;
+                    if (!first) out += ',';
+                    first = false;
+                    expr::append_json(k, out);
+                    out += ':';
+                    expr::append_json(item, out);
+                }
             }
+            out += '}';
             cur.value = out;
             I.next_buffer ^= 1;
             mapped = true;

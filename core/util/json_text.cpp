@@ -12,6 +12,14 @@ void append_json_string(std::string_view s, std::string& out) {
     out += '"';
     std::size_t i = 0;
     while (i < s.size()) {
+        // The run of ASCII bytes that need no escape goes in one append.
+        std::size_t run = i;
+        while (run < s.size() && static_cast<unsigned char>(s[run]) >= 0x20 && static_cast<unsigned char>(s[run]) < 0x80 &&
+               s[run] != '"' && s[run] != '\\')
+            ++run;
+        out.append(s.data() + i, run - i);
+        i = run;
+        if (i == s.size()) break;
         unsigned char c = static_cast<unsigned char>(s[i]);
         if (c == '"' || c == '\\') {
             out += '\\';
