@@ -98,7 +98,7 @@ struct Evaluator::State final : detail::VarSource {
                 have_key = true;
                 simdjson::dom::element root;
                 if (!event->key) key = Value();
-                else if (key_decoder.decode(*event->key, root)) key = detail::from_element(root);
+                else if (detail::may_be_json(*event->key) && key_decoder.decode(*event->key, root)) key = detail::from_element(root);
                 else key = Value::string_view(*event->key);
             }
             return key;

@@ -36,6 +36,13 @@ bool plain_text(std::string_view text) {
     return simdjson::validate_utf8(text.data(), n);
 }
 
+bool may_be_json(std::string_view text) {
+    std::size_t i = text.find_first_not_of(" \t\n\r");
+    if (i == std::string_view::npos) return false;
+    char c = text[i];
+    return c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n';
+}
+
 std::string& StringSlots::next() {
     if (used == slots.size()) slots.emplace_back();
     return slots[used++];

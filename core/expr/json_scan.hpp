@@ -4,10 +4,12 @@
 // simdjson's stage 1 over the whole document.
 //
 // Two uses, with different trust:
-// - scan_path() reads an event nobody has checked. It answers only what it can answer
-//   exactly as the DOM would (a scalar at a constant path) and returns nullopt for
-//   everything else (containers, missing fields, anything malformed or unusual), so that
-//   the caller asks the DOM, which also decides whether the event is JSON at all.
+// - scan_path() reads an event nobody has checked. It answers only a scalar at a constant
+//   path, exactly as the DOM would for a document the DOM accepts, and returns nullopt for
+//   everything else (containers, missing fields, anything malformed or unusual on its way),
+//   so that the caller asks the DOM, which also decides whether the event is JSON at all.
+//   Like simdjson's On-Demand API it does not check what it skips or what follows the
+//   field: a document malformed only there is still answered.
 // - text_value() wraps text that was already parsed successfully (a table row checked when
 //   it was stored): objects and arrays become Values backed by that text, read on demand.
 #pragma once
@@ -26,6 +28,10 @@ namespace meshctl::expr::detail {
 /// simdjson's stage 1 rejects anywhere in a document, checked here for all of it at once.
 /// A document with a raw tab or newline, even between tokens, is not plain: the DOM decides.
 bool plain_text(std::string_view text);
+
+/// False when `text` cannot be a JSON document, by its first byte after whitespace (record
+/// keys such as `c-000042` are mostly plain text: no parse attempt for them).
+bool may_be_json(std::string_view text);
 
 /// Strings that outlive one scan (unescaped copies), reused from event to event.
 struct StringSlots {

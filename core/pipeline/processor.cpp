@@ -320,14 +320,18 @@ Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& even
             r.id = *r.key;  // a record keyed for a view is idempotent by that key
         } else {
             if (I.default_id.empty()) {
-                I.default_id = sinks::default_record_id(event.topic, event.partition, event.offset);
+                sinks::append_default_record_id(event.topic, event.partition, event.offset, I.default_id);
                 // A left record may join several partners: each pair gets its own id.
-                if (right) I.default_id += "+" + sinks::default_record_id(right->topic, right->partition, right->offset);
+                if (right) {
+                    I.default_id += '+';
+                    sinks::append_default_record_id(right->topic, right->partition, right->offset, I.default_id);
+                }
             }
             r.id = I.default_id;
         }
-        if (mapped) r.value.emplace(*cur.value);
-        else r.value.emplace(*event.value);
+        std::string_view value = mapped ? *cur.value : *event.value;
+        if (r.value) r.value->assign(value);  // reuses the record's buffer
+        else r.value.emplace(value);
         r.value_is_json = mapped;  // map output is written by append_json
     }
     ++I.counts.written;

@@ -7,16 +7,23 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace meshctl::sinks {
 
+void append_default_record_id(std::string_view topic, std::int32_t partition, std::int64_t offset, std::string& out) {
+    char digits[24];
+    out += topic;
+    out += '-';
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, partition).ptr);
+    out += '-';
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, offset).ptr);
+}
+
 std::string default_record_id(std::string_view topic, std::int32_t partition, std::int64_t offset) {
-    std::string id(topic);
-    id += '-';
-    id += std::to_string(partition);
-    id += '-';
-    id += std::to_string(offset);
+    std::string id;
+    append_default_record_id(topic, partition, offset, id);
     return id;
 }
 

@@ -77,6 +77,8 @@ std::unique_ptr<Sink> open_sink_spec(const std::string& type, const nlohmann::js
 
 /// The default idempotent id: `topic-partition-offset`.
 std::string default_record_id(std::string_view topic, std::int32_t partition, std::int64_t offset);
+/// The same id appended to `out` (no allocation once `out` has room).
+void append_default_record_id(std::string_view topic, std::int32_t partition, std::int64_t offset, std::string& out);
 
 /// The JSON line written by file and stdout sinks: {"id","topic","partition","offset","timestamp","key","value"},
 /// with the value inlined when it is JSON and as a string otherwise.

@@ -127,6 +127,20 @@ TEST_CASE("plain_text accepts printable ASCII and valid UTF-8, and rejects contr
     CHECK_FALSE(plain_text("\xc0\xaf"));      // overlong
 }
 
+TEST_CASE("may_be_json rejects only text that simdjson rejects") {
+    JsonDecoder decoder;
+    simdjson::dom::element root;
+    for (std::string_view text : {"c-000042", "", "  ", "x", "{}", " [1]", "\"s\"", "-1", "7", "true", "false", "null", "tru", "nul", "{",
+                                  "\n{\"a\":1}", "+1", ".5", "'a'", "\xc3\xa9"}) {
+        INFO(text);
+        if (!may_be_json(text)) CHECK_FALSE(decoder.decode(text, root));
+    }
+    CHECK_FALSE(may_be_json("c-000042"));
+    CHECK_FALSE(may_be_json(""));
+    CHECK(may_be_json(" {\"a\":1}"));
+    CHECK(may_be_json("42"));
+}
+
 TEST_CASE("scan_path reads scalars exactly as the DOM decodes them") {
     const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
         {R"({"order_id":"o-1","customer_id":"c-000042","amount":967.65})", {"customer_id"}},
