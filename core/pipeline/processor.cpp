@@ -1,6 +1,7 @@
 // Why the steps look the way they do (the hot path of every pipeline):
-// - The event is never copied into a DOM of ours: `value` stays the record's bytes and the
-//   Evaluator parses it lazily with simdjson, once per evaluation.
+// - The event is never copied into a DOM of ours: `value` stays the record's bytes; the
+//   Evaluator scans them for constant paths and parses them with simdjson only when an
+//   expression needs more (json_scan.hpp).
 // - A map step's fields are programs of their own, written straight to JSON text (no map
 //   Value in between); they share one decoding of `value` (Evaluator::eval_more).
 // - Table rows are raw JSON bytes, parsed once when stored; a matched row is bound as a
@@ -44,7 +45,7 @@ struct Step {
     bool window = false;  // join: the windowed stream-stream join
     std::string as;
     JoinType join_type = JoinType::inner;
-    std::vector<Field> fields;  // map with spreads or drops: evaluated one by one
+    std::vector<Field> fields;  // map: evaluated one by one, in order
     std::set<std::string, std::less<>> skip;  // map: names spreads must not copy (dropped or set explicitly)
     std::unique_ptr<expr::detail::JsonDecoder> decoder;  // windowed join: parses the partner
 };
