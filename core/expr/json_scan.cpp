@@ -1,6 +1,7 @@
 #include "core/expr/json_scan.hpp"
 
 #include "core/expr/json_bridge.hpp"
+#include "core/expr/lexer.hpp"
 #include "core/expr/value_access.hpp"
 
 #include <charconv>
@@ -162,30 +163,11 @@ std::size_t hex4(std::string_view s, std::size_t i) {  // the 4 hex digits at i,
     if (i + 4 > s.size()) return std::string_view::npos;
     std::size_t v = 0;
     for (std::size_t k = i; k < i + 4; ++k) {
-        char c = s[k];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = hex_value(s[k]);
         if (d < 0) return std::string_view::npos;
         v = v * 16 + static_cast<std::size_t>(d);
     }
     return v;
-}
-
-void put_utf8(std::uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 // JSON string contents to their text; false for anything but the plain escapes and
@@ -223,7 +205,7 @@ bool unescape(std::string_view raw, std::string& out) {
                 i += 6;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
-            put_utf8(static_cast<std::uint32_t>(cp), out);
+            append_utf8(out, static_cast<std::uint32_t>(cp));
             break;
         }
         default: return false;

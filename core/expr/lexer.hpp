@@ -30,6 +30,11 @@ std::vector<Token> tokenize(std::string_view source);
 /// True for words CEL reserves (they may not name variables or functions, except after '.').
 bool is_reserved_word(std::string_view word);
 
+/// Appends code point `cp` (at most 0x10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
+/// The value of hex digit `c`, or -1.
+int hex_value(char c);
+
 /// Formats a usage error: the message, the offending source line and a caret under `pos`.
 [[noreturn]] void fail_at(std::string_view source, std::size_t pos, const std::string& message,
                           std::string hint = {});
