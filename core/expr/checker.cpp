@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace meshctl::expr {
 
@@ -58,6 +59,7 @@ public:
     bool uses_headers() const { return uses_headers_; }
     /// True when `value` is read only through constant paths.
     bool value_paths_only() const { return uses_value_ && whole_value_uses_ == 0; }
+    std::map<std::string, BindingUse, std::less<>>& binding_uses() { return binding_uses_; }
 
 private:
     [[noreturn]] void fail(std::size_t pos, const std::string& msg) { fail_at(src_, pos, msg); }
@@ -89,6 +91,7 @@ private:
     }
 
     NodePtr ident(const Ast& a, const FieldTree*& shape) {
+        const std::string* field = std::exchange(selected_field_, nullptr);
         for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it)
             if (it->first == a.name) return make_local(a.pos, it->second);
         for (const auto& ev : event_vars) {
@@ -104,7 +107,12 @@ private:
         }
         if (auto t = type_named(a.name)) return make_const(a.pos, *t);
         if (opts_.dynamic || std::find(opts_.variables.begin(), opts_.variables.end(), a.name) != opts_.variables.end())
+        {
+            BindingUse& use = binding_uses_[a.name];
+            if (field) use.fields.insert(*field);
+            else use.whole = true;
             return make_binding(a.pos, {{a.name, {}}});
+        }
         std::vector<std::string> known(opts_.variables);
         for (const auto& ev : event_vars) known.emplace_back(ev.name);
         for (const auto& s : scopes_) known.push_back(s.first);
@@ -142,6 +150,7 @@ private:
         }
         if (candidates.empty() || (!opts_.dynamic && candidates.size() == 1 && candidates[0].second.size() == parts.size() - 1))
             return nullptr;  // only the root is bound: plain selection, checked as usual
+        for (const auto& c : candidates) binding_uses_[c.first].whole = true;
         return make_binding(a.pos, std::move(candidates));
     }
 
@@ -190,6 +199,7 @@ private:
             return make_value_path(a.pos, std::move(fields), std::move(chain));
         }
         const FieldTree* parent = nullptr;
+        if (a.target->kind == AstKind::ident) selected_field_ = &a.name;  // for ident(): `binding.field`
         NodePtr operand = build(*a.target, parent);
         shape = child_shape(parent, a.name, a.pos);
         return make_select(a.pos, std::move(operand), a.name, false);
@@ -229,6 +239,7 @@ private:
                 fail(a.pos, "has() takes one field selection, like has(value.field)");
             const Ast& sel = *a.args[0];
             const FieldTree* parent = nullptr;
+            if (sel.target->kind == AstKind::ident) selected_field_ = &sel.name;
             NodePtr operand = build(*sel.target, parent);
             child_shape(parent, sel.name, sel.pos);
             return make_select(a.pos, std::move(operand), sel.name, true);
@@ -311,6 +322,8 @@ private:
     bool uses_value_ = false;
     bool uses_headers_ = false;
     int whole_value_uses_ = 0;  // uses of `value` other than as the root of a constant path
+    std::map<std::string, BindingUse, std::less<>> binding_uses_;
+    const std::string* selected_field_ = nullptr;  // set by a selection whose target is an identifier
 };
 
 }  // namespace
@@ -326,12 +339,17 @@ Program Program::compile(std::string_view source, const CompileOptions& options)
     impl->uses_value = c.uses_value();
     impl->value_paths_only = c.value_paths_only();
     impl->uses_headers = c.uses_headers();
+    impl->binding_uses = std::move(c.binding_uses());
     return Program(std::move(impl));
 }
 
 std::string_view Program::source() const { return impl_->source; }
 bool Program::uses_value() const { return impl_->uses_value; }
 bool Program::uses_headers() const { return impl_->uses_headers; }
+BindingUse Program::binding_use(std::string_view name) const {
+    auto it = impl_->binding_uses.find(name);
+    return it == impl_->binding_uses.end() ? BindingUse{} : it->second;
+}
 
 namespace {
 FieldTree tree_from(const nlohmann::json& s) {

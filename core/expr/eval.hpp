@@ -5,6 +5,7 @@
 
 #include "core/expr/expr.hpp"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ struct ProgramImpl {
     /// True when every use of `value` is a constant path (`value.a.b`): the path reader
     /// serves them and no DOM is built unless a path meets a container or an error.
     bool value_paths_only = false;
+    std::map<std::string, BindingUse, std::less<>> binding_uses;
 };
 
 enum class BinOp : std::uint8_t { add, sub, mul, div, mod, eq, ne, lt, le, gt, ge, in };

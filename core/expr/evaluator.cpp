@@ -7,19 +7,20 @@
 
 namespace meshctl::expr {
 
-void Bindings::set(std::string name, Value value) {
+// Binding names are short (`customer`), set and looked up for every event: see same_text.
+void Bindings::set(std::string_view name, Value value) {
     for (auto& [n, v] : entries_) {
-        if (n == name) {
+        if (detail::same_text(n, name)) {
             v = std::move(value);
             return;
         }
     }
-    entries_.emplace_back(std::move(name), std::move(value));
+    entries_.emplace_back(std::string(name), std::move(value));
 }
 
 const Value* Bindings::find(std::string_view name) const {
     for (const auto& [n, v] : entries_)
-        if (n == name) return &v;
+        if (detail::same_text(n, name)) return &v;
     return nullptr;
 }
 

@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,7 +79,7 @@ struct CompileOptions {
 class Bindings {
 public:
     /// Binds `name` (replacing an earlier binding of the same name).
-    void set(std::string name, Value value);
+    void set(std::string_view name, Value value);
     /// The value bound to `name`, or nullptr.
     const Value* find(std::string_view name) const;
 
@@ -94,6 +95,13 @@ enum class Outcome {
     error,     // evaluation error (missing field, overflow, ...) or a non-bool result
 };
 
+/// How an expression reads one binding: the fields it selects from it (`name.field`, also in
+/// has()), and whether it uses the binding in any other way (whole: `name`, `name[k]`, ...).
+struct BindingUse {
+    bool whole = false;
+    std::set<std::string, std::less<>> fields;
+};
+
 namespace detail { struct ProgramImpl; }
 
 /// A compiled expression: immutable, cheap to copy, shareable between threads.
@@ -107,6 +115,8 @@ public:
     bool uses_value() const;
     /// True when the expression reads `headers` (callers may skip decoding them otherwise).
     bool uses_headers() const;
+    /// How the expression reads the binding `name` (nothing, when it does not).
+    BindingUse binding_use(std::string_view name) const;
 
 private:
     friend class Evaluator;

@@ -51,13 +51,6 @@ std::string& StringSlots::next() {
 
 namespace {
 
-// Short strings (keys, field names) compare faster inline than through memcmp's call.
-bool same(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (a[i] != b[i]) return false;
-    return true;
-}
 
 bool delimiter(char c) { return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -387,7 +380,7 @@ std::optional<Value> scan_path(std::string_view text, const std::vector<std::str
             std::string_view key;
             bool escaped = false;
             if (!c.string(key, escaped) || escaped || !c.eat(':')) return std::nullopt;
-            if (same(key, field)) break;
+            if (same_text(key, field)) break;
             if (!c.skip() || !c.eat(',')) return std::nullopt;  // malformed, or the object ended without it
         }
     }
@@ -450,7 +443,7 @@ ValueEntries text_entries(const Value& v) {
 std::optional<Value> text_find(const Value& v, std::string_view key) {
     std::optional<Value> found;
     members(v, [&](const Value& k, Cursor& c) {
-        if (same(k.as_string(), key)) {
+        if (same_text(k.as_string(), key)) {
             found = element_at(c);
             return false;
         }

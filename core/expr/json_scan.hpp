@@ -33,6 +33,14 @@ bool plain_text(std::string_view text);
 /// keys such as `c-000042` are mostly plain text: no parse attempt for them).
 bool may_be_json(std::string_view text);
 
+/// Equality of short strings (keys, field and binding names), inline: faster than memcmp's call.
+inline bool same_text(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 /// Strings that outlive one scan (unescaped copies), reused from event to event.
 struct StringSlots {
     std::deque<std::string> slots;

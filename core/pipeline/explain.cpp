@@ -3,7 +3,10 @@
 #include "core/error.hpp"
 #include "core/kafka/admin.hpp"
 #include "core/kafka/position.hpp"
+#include "core/pipeline/processor.hpp"
 #include "core/util/time.hpp"
+
+#include <algorithm>
 
 namespace meshctl::pipeline {
 
@@ -136,7 +139,15 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
     j["sources"] = sources;
     auto plans = plan_tables(spec, static_cast<int>(stream_partitions), table_parts);
     nlohmann::json tables = nlohmann::json::array();
-    for (const auto& t : plans) tables.push_back({{"table", t.table}, {"partitioned", t.partitioned}, {"why", t.why}});
+    Processor processor(spec);
+    for (const auto& t : plans) {
+        nlohmann::json row_fields;  // null: rows kept whole
+        const auto& names = processor.tables();
+        auto index = static_cast<std::size_t>(std::find(names.begin(), names.end(), t.table) - names.begin());
+        if (index < names.size())
+            if (const auto& fields = processor.table_fields(index)) row_fields = std::vector<std::string>(fields->begin(), fields->end());
+        tables.push_back({{"table", t.table}, {"partitioned", t.partitioned}, {"why", t.why}, {"row_fields", row_fields}});
+    }
     j["tables"] = tables;
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : spec.steps) {
@@ -231,6 +242,15 @@ void ExplainResult::to_text(std::ostream& out, const output::TextStyle& style) c
     for (const auto& t : j["tables"])
         out << "    table " << t["table"].get<std::string>() << ": " << (t["partitioned"].get<bool>() ? "by partition" : "whole")
             << ": " << t["why"].get<std::string>() << "\n";
+    for (const auto& t : j["tables"]) {
+        if (t["row_fields"].is_null()) continue;
+        std::string fields;
+        for (const auto& f : t["row_fields"]) fields += (fields.empty() ? "" : ", ") + f.get<std::string>();
+        out << "    table " << t["table"].get<std::string>() << ": keeps "
+            << (fields.empty() ? "no field of its rows (the steps only test that a row exists)" : "only the fields " + fields +
+                                                                                                      " of its rows (all the steps read)")
+            << "\n";
+    }
     out << "\n" << output::bold("steps", style) << "\n";
     int i = 1;
     for (const auto& s : j["steps"]) {

@@ -17,6 +17,7 @@
 #include "core/pipeline/loader.hpp"
 #include "core/pipeline/row_map.hpp"
 #include "core/pipeline/window.hpp"
+#include "core/util/json_text.hpp"
 
 #include <array>
 #include <set>
@@ -68,6 +69,7 @@ struct Processor::Impl {
     std::vector<std::string> table_names;
     std::vector<expr::Program> table_keys;
     std::vector<Decoding> table_decoding;
+    std::vector<std::optional<std::set<std::string, std::less<>>>> table_fields;  // nullopt: keep rows whole
     Decoding stream_decoding = Decoding::json;
     std::size_t window_step = 0;  // index of the windowed join in steps (when windowed)
     bool windowed = false;
@@ -110,6 +112,39 @@ struct Processor::Impl {
         return Verdict::dead_letter;
     }
 };
+
+namespace {
+// A table joined only for some fields of its rows (`customer.tier`, `customer.name`) keeps
+// only those: smaller rows take less memory and fewer cache misses per lookup. Every
+// expression of the pipeline counts, whatever step it is in; a row used whole anywhere
+// (`customer`, `...customer`, `customer[k]`, a function of it) is kept whole.
+void project_tables(Processor::Impl& I) {
+    I.table_fields.assign(I.table_names.size(), std::nullopt);
+    std::vector<bool> whole(I.table_names.size(), false), joined(I.table_names.size(), false);
+    std::vector<const expr::Program*> programs;
+    for (const auto& st : I.steps) {
+        if (st.program) programs.push_back(&*st.program);
+        for (const auto& f : st.fields) programs.push_back(&f.program);
+    }
+    for (const auto& o : I.sinks) {
+        if (o.id) programs.push_back(&*o.id);
+        if (o.key) programs.push_back(&*o.key);
+    }
+    std::vector<std::set<std::string, std::less<>>> fields(I.table_names.size());
+    for (const auto& st : I.steps) {
+        if (st.kind != StepKind::join || st.window || st.table >= I.table_names.size()) continue;
+        joined[st.table] = true;
+        if (I.table_decoding[st.table] == Decoding::raw) whole[st.table] = true;  // rows are strings
+        for (const auto* p : programs) {
+            expr::BindingUse use = p->binding_use(st.as);
+            if (use.whole) whole[st.table] = true;
+            fields[st.table].insert(use.fields.begin(), use.fields.end());
+        }
+    }
+    for (std::size_t t = 0; t < I.table_names.size(); ++t)
+        if (joined[t] && !whole[t]) I.table_fields[t] = std::move(fields[t]);
+}
+}  // namespace
 
 Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>()) {
     auto& I = *impl_;
@@ -174,6 +209,7 @@ Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>())
         I.sinks.push_back(std::move(o));
     }
     I.outputs.resize(I.sinks.size());
+    project_tables(I);
     I.look_ahead = !I.steps.empty() && I.steps[0].kind == StepKind::join && !I.steps[0].window &&
                    I.stream_decoding == Decoding::json;
 }
@@ -485,8 +521,27 @@ bool Processor::table_value(std::size_t table, std::string_view value, std::stri
         I.reason = "table " + I.table_names[table] + ": the value is not JSON";
         return false;
     }
-    stored.assign(value);
+    const auto& keep = I.table_fields[table];
+    simdjson::dom::object object;
+    if (!keep || root.get_object().get(object) != simdjson::SUCCESS) {
+        stored.assign(value);
+        return true;
+    }
+    // The kept fields in their order (duplicates too: a lookup finds the same one first).
+    stored += '{';
+    for (auto field : object) {
+        if (!keep->count(field.key)) continue;
+        if (stored.size() > 1) stored += ',';
+        util::append_json_string(field.key, stored);
+        stored += ':';
+        stored += simdjson::minify(field.value);
+    }
+    stored += '}';
     return true;
+}
+
+const std::optional<std::set<std::string, std::less<>>>& Processor::table_fields(std::size_t table) const {
+    return impl_->table_fields[table];
 }
 
 sinks::Record dead_letter_record(const expr::Event& e, std::string_view reason) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,8 +108,12 @@ public:
     /// unmatched record). The records' origin is the left event; the default id names both.
     Verdict process_joined(const HeldEvent& left, const HeldEvent* right, const TableView& tables);
     /// Checks a table value decodes as its source says; false (with reason()) when not.
-    /// `stored` receives the bytes to keep (raw values become JSON strings).
+    /// `stored` receives the bytes to keep: raw values become JSON strings, and an object
+    /// keeps only the fields of table_fields() when the steps read nothing else of it.
     bool table_value(std::size_t table, std::string_view value, std::string& stored);
+    /// The fields of a table's rows that the expressions read (`customer.tier`), or nullopt
+    /// when some expression uses a joined row whole (`customer`, `...customer`, `customer[k]`).
+    const std::optional<std::set<std::string, std::less<>>>& table_fields(std::size_t table) const;
     /// Running totals.
     const ProcessCounts& counts() const;
 

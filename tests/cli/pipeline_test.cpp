@@ -71,11 +71,13 @@ TEST_CASE("explain, preview and run --until caught-up on the dev broker") {
     auto file = seed_in(work);
     auto explain = run_meshctl({"pipeline", "explain", file}, p.env);
     REQUIRE_MESSAGE(explain.exit_code == 0, explain.err);
-    for (const char* s : {"customers: table", "whole", "value.customer_id", "at least once", "parallelism", "backlog"})
+    for (const char* s : {"customers: table", "whole", "value.customer_id", "at least once", "parallelism", "backlog",
+                          "keeps only the fields name, tier of its rows"})
         CHECK_MESSAGE(explain.out.find(s) != std::string::npos, s);
     auto ej = run_meshctl({"pipeline", "explain", file, "-o", "json"}, p.env);
     REQUIRE(ej.exit_code == 0);
     CHECK(nlohmann::json::parse(ej.out)["tables"][0]["partitioned"] == false);
+    CHECK(nlohmann::json::parse(ej.out)["tables"][0]["row_fields"] == nlohmann::json{"name", "tier"});
 
     auto preview = run_meshctl({"pipeline", "preview", file, "-n", "200", "-o", "json"}, p.env);
     REQUIRE_MESSAGE(preview.exit_code == 0, preview.err);

@@ -220,6 +220,28 @@ TEST_CASE("bindings supply variables besides the event") {
     CHECK(compile_error("middle.id == 1", opts).find("unknown variable 'middle'") != std::string::npos);
 }
 
+TEST_CASE("a program says which fields of a binding it selects, and when it uses the binding whole") {
+    CompileOptions opts;
+    opts.variables = {"c", "o"};
+    auto use = [&](const std::string& src, const std::string& name) { return Program::compile(src, opts).binding_use(name); };
+    auto fields = [](const BindingUse& u) { return std::vector<std::string>(u.fields.begin(), u.fields.end()); };
+    BindingUse u = use(R"(c.tier == "PLATINUM" && c.name.startsWith("A") && has(c.since))", "c");
+    CHECK_FALSE(u.whole);
+    CHECK(fields(u) == std::vector<std::string>{"name", "since", "tier"});
+    CHECK(fields(use("c.address.city", "c")) == std::vector<std::string>{"address"});
+    CHECK(use("o.id == 1", "c").fields.empty());  // not read at all
+    CHECK_FALSE(use("o.id == 1", "c").whole);
+    // Any other use reads the row whole.
+    for (const char* whole : {"c", "c == null", "c[\"tier\"]", "size(c)", "c.exists(k, k == \"tier\")", "\"tier\" in c",
+                              "c.tier + string(c)"})
+        CHECK_MESSAGE(use(whole, "c").whole, whole);
+    // A comprehension variable of the same name is not the binding.
+    auto shadow = use("[1, 2].map(c, c + 1) == [2, 3] && c.tier == \"X\"", "c");
+    CHECK_FALSE(shadow.whole);
+    CHECK(fields(shadow) == std::vector<std::string>{"tier"});
+    CHECK(fields(use("value.c.x == 1 && c.y == 2", "c")) == std::vector<std::string>{"y"});
+}
+
 TEST_CASE("CEL details: overflow, division by zero, unicode size, bytes and time ranges") {
     Evaluator ev;
     Bindings none;

@@ -83,6 +83,60 @@ TEST_CASE("inner join, filter and map on in-memory data") {
     CHECK(p.counts().written == 1);
 }
 
+TEST_CASE("tables keep only the row fields the expressions read, unless a row is used whole") {
+    const std::string row = R"({"id":"c-1","name":"Ada \"A\"","tier":"PLATINUM","n":1.50,"big":18446744073709551615,"tier":"x","a":[1,{"b":null}]})";
+    auto stored_of = [&](const std::string& steps, const std::string& sinks = "  - {type: stdout}\n") {
+        Processor p(spec(steps, sinks));
+        std::string stored;
+        REQUIRE(p.table_value(0, row, stored));
+        return stored;
+    };
+    // Fields in the row's order, duplicates kept (a lookup still finds the first), values as
+    // they decode: the same strings and numbers.
+    CHECK(stored_of(join_seed) == R"({"name":"Ada \"A\"","tier":"PLATINUM","tier":"x"})");
+    CHECK(stored_of("  - join: {table: customers, on: value.customer_id, as: c}\n  - map: {x: c.n, y: c.big, z: c.a}\n") ==
+          R"({"n":1.5,"big":18446744073709551615,"a":[1,{"b":null}]})");
+    // A sink's id counts; a join that reads nothing of the row keeps empty objects.
+    CHECK(stored_of("  - join: {table: customers, on: value.customer_id, as: c}\n", "  - {type: stdout, id: c.id}\n") ==
+          R"({"id":"c-1"})");
+    CHECK(stored_of("  - join: {table: customers, on: value.customer_id, as: c}\n") == "{}");
+    // Whole uses keep the row as it came.
+    CHECK(stored_of("  - join: {table: customers, on: value.customer_id, as: c}\n  - map: {\"...\": c}\n") == row);
+    CHECK(stored_of("  - join: {table: customers, on: value.customer_id, as: c}\n  - filter: size(c) > 2\n") == row);
+    CHECK(stored_of("  - join: {table: customers, on: value.customer_id, type: left, as: c}\n  - filter: c != null\n") == row);
+    // Rows that are not objects are kept as they are.
+    Processor p(spec(join_seed));
+    std::string stored;
+    REQUIRE(p.table_value(0, R"(["PLATINUM"])", stored));
+    CHECK(stored == R"(["PLATINUM"])");
+    REQUIRE(p.table_value(0, "42", stored));
+    CHECK(stored == "42");
+    CHECK(p.table_fields(0) == std::optional<std::set<std::string, std::less<>>>({"name", "tier"}));
+}
+
+TEST_CASE("a projected table gives the same verdicts and records as the whole rows") {
+    // The seed steps read name and tier; the second pipeline reads the row whole as well
+    // (`c != null`), so its table keeps whole rows: both must agree on every event.
+    const std::string steps = "  - join: {table: customers, on: value.customer_id, type: left, as: customer}\n"
+                              "  - filter: customer.tier == \"PLATINUM\" || customer.name == \"Alan\"\n"
+                              "  - map: {order_id: value.order_id, customer: customer.name, tier: customer.tier}\n";
+    Processor projected(spec(steps));
+    Processor whole(spec(steps + "  - filter: customer != null\n"));
+    REQUIRE(projected.table_fields(0).has_value());
+    REQUIRE_FALSE(whole.table_fields(0).has_value());
+    TableStore tp(1), tw(1);
+    load_customers(projected, tp);
+    load_customers(whole, tw);
+    for (const char* id : {"c-1", "c-2", "c-9"}) {
+        Feed order{std::string(R"({"order_id":"o","customer_id":")") + id + "\"}", id};
+        Verdict a = projected.process(order.event(), tp);
+        Verdict b = whole.process(order.event(), tw);
+        CHECK(a == b);
+        if (a == Verdict::written && b == Verdict::written) CHECK(*projected.outputs()[0].value == *whole.outputs()[0].value);
+    }
+    CHECK(projected.counts().written == 2);
+}
+
 TEST_CASE("tombstones delete table rows and updates replace them") {
     Processor p(spec(join_seed));
     TableStore t(1);
