@@ -106,8 +106,7 @@ private:
             }
         }
         if (auto t = type_named(a.name)) return make_const(a.pos, *t);
-        if (opts_.dynamic || std::find(opts_.variables.begin(), opts_.variables.end(), a.name) != opts_.variables.end())
-        {
+        if (opts_.dynamic || std::find(opts_.variables.begin(), opts_.variables.end(), a.name) != opts_.variables.end()) {
             BindingUse& use = binding_uses_[a.name];
             if (field) use.fields.insert(*field);
             else use.whole = true;

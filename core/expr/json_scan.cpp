@@ -51,7 +51,6 @@ std::string& StringSlots::next() {
 
 namespace {
 
-
 bool delimiter(char c) { return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 struct Cursor {

@@ -8,13 +8,15 @@
 
 namespace meshctl::kafka {
 
-bool DrainDetector::observe(std::size_t length) {
+bool DrainDetector::observe(std::size_t length, std::uint64_t received) {
+    if (received - received_at_wake_ >= high_) armed_ = true;
     if (length >= high_) {
         armed_ = true;
         return false;
     }
     if (!armed_) return false;
     armed_ = false;
+    received_at_wake_ = received;
     return true;
 }
 
@@ -67,7 +69,7 @@ void FetchWaker::run() {
             double mean = static_cast<double>(bytes_.load(std::memory_order_relaxed)) / static_cast<double>(n);
             detector.set_high(drain_threshold(queued_min_messages_, queued_max_kbytes_, mean));
         }
-        if (detector.observe(rd_kafka_queue_length(queue))) wake();
+        if (detector.observe(rd_kafka_queue_length(queue), n)) wake();
         lock.lock();
     }
     lock.unlock();

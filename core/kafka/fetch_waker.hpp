@@ -24,13 +24,17 @@ namespace meshctl::kafka {
 
 /// Decides, from the consumer queue's length sampled at a fixed interval, when to wake the
 /// fetcher: once the queue, having reached `high` (half of librdkafka's threshold, so the
-/// fetcher may have stopped), falls below it again. Fires once per fill; a wake-up when the
-/// fetcher had not stopped costs one request and nothing else.
+/// fetcher may have stopped), falls below it again. A fill and drain quicker than the
+/// sampling goes unseen in the lengths, so the detector also arms once the application has
+/// received `high` records since the last wake-up: the queue cannot have gone from full to
+/// below `high` without that. Fires once per fill; a wake-up when the fetcher had not
+/// stopped costs one request and nothing else.
 class DrainDetector {
 public:
     explicit DrainDetector(std::size_t high) : high_(high) {}
-    /// Records one sample; true when the fetcher should be woken now.
-    bool observe(std::size_t length);
+    /// Records one sample: the queue's length and the records received so far in all; true
+    /// when the fetcher should be woken now.
+    bool observe(std::size_t length, std::uint64_t received = 0);
     /// Changes the fill level that arms the detector (e.g. as the mean record size is learnt).
     void set_high(std::size_t high) { high_ = high; }
     std::size_t high() const { return high_; }
@@ -38,6 +42,7 @@ public:
 private:
     std::size_t high_;
     bool armed_ = false;
+    std::uint64_t received_at_wake_ = 0;
 };
 
 /// The length at which the detector arms: half of the smaller of librdkafka's two queue

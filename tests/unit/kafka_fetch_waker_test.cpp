@@ -19,6 +19,19 @@ TEST_CASE("the detector fires once when a filled queue falls below the mark") {
     CHECK(d.observe(0));
 }
 
+TEST_CASE("the detector fires after a fill and drain quicker than its samples, by the records received") {
+    DrainDetector d(100);
+    CHECK_FALSE(d.observe(0, 0));
+    CHECK_FALSE(d.observe(30, 60));   // 60 received: the queue cannot have been full and drained yet
+    CHECK(d.observe(20, 130));        // 130 received since the start, never seen full: wake
+    CHECK_FALSE(d.observe(0, 180));   // 50 since that wake-up
+    CHECK_FALSE(d.observe(40, 200));
+    CHECK(d.observe(10, 230));        // 100 since: wake again
+    CHECK_FALSE(d.observe(10, 230));  // once
+    CHECK_FALSE(d.observe(150, 240)); // seen full: armed
+    CHECK(d.observe(90, 250));        // and drained below the mark, whatever was received
+}
+
 TEST_CASE("the detector follows a changed mark") {
     DrainDetector d(1000);
     CHECK_FALSE(d.observe(600));
