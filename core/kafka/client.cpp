@@ -5,7 +5,10 @@
 #include "core/util/redact.hpp"
 #include "core/util/time.hpp"
 
+#include <algorithm>
 #include <future>
+#include <iterator>
+#include <string_view>
 #include <memory>
 #include <thread>
 
@@ -56,6 +59,28 @@ void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
     log::debug(std::string("kafka: ") + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err)) + ": " + state->last_reason);
 }
 
+// The properties meshctl sets for speed or latency only: a value the user gives (-X or the
+// context) wins over meshctl's. Every other property meshctl sets (auto commit off, the
+// group, the assignment strategy, partition EOF events, idempotence) is what its offsets,
+// delivery and progress rely on, and overrides the user's, with a warning.
+bool yields_to_user(std::string_view key) {
+    static constexpr std::string_view tuning[] = {
+        "fetch.wait.max.ms",   "fetch.min.bytes",      "fetch.max.bytes",        "max.partition.fetch.bytes",
+        "queued.min.messages", "queued.max.messages.kbytes", "session.timeout.ms", "heartbeat.interval.ms",
+        "linger.ms",           "queue.buffering.max.ms",     "batch.num.messages", "batch.size",
+        "message.timeout.ms",
+    };
+    return std::find(std::begin(tuning), std::end(tuning), key) != std::end(tuning);
+}
+
+// The value the user gave `key` last, if any.
+const std::string* user_value(const std::vector<std::pair<std::string, std::string>>& properties, std::string_view key) {
+    const std::string* found = nullptr;
+    for (const auto& [k, v] : properties)
+        if (k == key) found = &v;
+    return found;
+}
+
 }  // namespace
 
 Client::Client(const ClientSettings& settings, rd_kafka_type_t type,
@@ -68,7 +93,14 @@ Client::Client(const ClientSettings& settings, rd_kafka_type_t type,
         // Keep librdkafka from dumping its configuration (secrets included) in debug logs.
         set_property(conf, "log.connection.close", "false");
         for (const auto& [k, v] : settings.properties) set_property(conf, k, v);
-        for (const auto& [k, v] : extra) set_property(conf, k, v);
+        for (const auto& [k, v] : extra) {
+            const std::string* own = user_value(settings.properties, k);
+            if (own && yields_to_user(k)) continue;  // tuning: the user's choice stands
+            if (own && *own != v)
+                log::warn("librdkafka property " + k + "=" + (util::is_secret_name(k) ? "***" : *own) + " is not used: meshctl " +
+                          "needs " + k + "=" + v + " for this command");
+            set_property(conf, k, v);
+        }
         if (settings.tls_insecure) {
             set_property(conf, "enable.ssl.certificate.verification", "false");
             set_property(conf, "ssl.endpoint.identification.algorithm", "none");
@@ -103,8 +135,8 @@ Client::~Client() {
     state_->owner = nullptr;  // callbacks during destroy must not reach a half-destroyed owner
     auto finished = std::make_shared<std::promise<void>>();
     auto done = finished->get_future();
-    std::thread([rk = rk_, state = std::move(state_), finished] {
-        rd_kafka_destroy(rk);
+    std::thread([rk = rk_, flags = destroy_flags_, state = std::move(state_), finished] {
+        rd_kafka_destroy_flags(rk, flags);
         finished->set_value();
     }).detach();
     if (done.wait_for(kDestroyBudget) != std::future_status::ready)

@@ -78,10 +78,15 @@ public:
     /// Throws when librdkafka has reported an authentication failure or a fatal error.
     void check_fatal() const;
 
+    /// A consumer handle is destroyed without rd_kafka_consumer_close (for consumers with
+    /// no group, which have nothing to leave or commit).
+    void skip_consumer_close() { destroy_flags_ = RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE; }
+
 private:
     ClientSettings settings_;
     std::unique_ptr<ErrorState> state_;
     rd_kafka_t* rk_ = nullptr;
+    int destroy_flags_ = 0;
 };
 
 /// Sets one property on a conf object; throws config_error naming the key on failure.

@@ -74,6 +74,7 @@ Consumer::Consumer(const ClientSettings& settings, const std::optional<std::stri
     client_ = std::make_unique<Client>(settings, RD_KAFKA_CONSUMER, consumer_defaults(group_id, extra),
                                        [](rd_kafka_conf_t* conf) { rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb); });
     client_->set_owner(this);
+    grouped_ = group_id.has_value();
     rd_kafka_poll_set_consumer(client_->get());
 }
 
@@ -201,6 +202,12 @@ void Consumer::close() {
     if (queue_) {
         rd_kafka_queue_destroy(queue_);
         queue_ = nullptr;
+    }
+    if (!grouped_) {
+        // rd_kafka_consumer_close would wait for every fetch in flight to come back (up to
+        // fetch.wait.max.ms at the end of a partition) before the handle goes.
+        client_->skip_consumer_close();
+        return;
     }
     rd_kafka_resp_err_t err = rd_kafka_consumer_close(client_->get());
     if (err) log::warn(std::string("closing the consumer: ") + rd_kafka_err2str(err));

@@ -84,7 +84,8 @@ public:
     void seek(const std::vector<PartitionOffset>& positions);
     /// Synchronously commits next-offsets (offset of the next record to read).
     void commit(const std::map<TopicPartition, std::int64_t>& next_offsets);
-    /// Leaves the group and closes; safe to call twice.
+    /// Leaves the group and closes; safe to call twice. A consumer without a group has no
+    /// group to leave and commits nothing: it stops at once, not after its fetches in flight.
     void close();
     /// The underlying client.
     Client& client() { return *client_; }
@@ -99,6 +100,7 @@ private:
     std::unique_ptr<FetchWaker> waker_;  // started on first poll_batch, stopped by close()
     bool closed_ = false;
     bool subscribed_ = false;
+    bool grouped_ = false;  // made with a group id
 };
 
 }  // namespace meshctl::kafka

@@ -428,3 +428,40 @@ TEST_SUITE("admin path") {
         CHECK_MESSAGE(total == 1000, committed.size() << " partitions");
     }
 }
+
+namespace {
+std::string conf_value(rd_kafka_t* rk, const char* name) {
+    char buf[256];
+    size_t size = sizeof buf;
+    REQUIRE(rd_kafka_conf_get(rd_kafka_conf(rk), name, buf, &size) == RD_KAFKA_CONF_OK);
+    return buf;
+}
+}  // namespace
+
+TEST_CASE("user librdkafka properties: tuning ones win over meshctl's, the ones it relies on do not") {
+    kafka::ClientSettings s;
+    s.bootstrap = "127.0.0.1:1";  // never contacted: the client is only built
+    s.properties = {{"queued.min.messages", "1234"},
+                    {"fetch.wait.max.ms", "7"},
+                    {"enable.auto.commit", "true"},
+                    {"enable.partition.eof", "false"},
+                    {"sasl.password", "hunter2"}};
+    LogCapture logs;
+    {
+        kafka::Consumer consumer(s, std::string("props-group"),
+                                 {{"queued.min.messages", "40000"}, {"fetch.wait.max.ms", "100"}, {"enable.partition.eof", "true"}});
+        rd_kafka_t* rk = consumer.client().get();
+        CHECK(conf_value(rk, "queued.min.messages") == "1234");
+        CHECK(conf_value(rk, "fetch.wait.max.ms") == "7");
+        CHECK(conf_value(rk, "enable.auto.commit") == "false");
+        CHECK(conf_value(rk, "enable.partition.eof") == "true");
+        CHECK(conf_value(rk, "group.id") == "props-group");
+    }
+    std::string all;
+    for (const auto& l : logs.lines) all += l + "\n";
+    INFO(all);
+    CHECK(all.find("enable.auto.commit=true is not used: meshctl needs enable.auto.commit=false") != std::string::npos);
+    CHECK(all.find("enable.partition.eof=false is not used") != std::string::npos);
+    CHECK(all.find("queued.min.messages") == std::string::npos);  // the user's value was taken: nothing to say
+    CHECK(all.find("hunter2") == std::string::npos);
+}
