@@ -3,6 +3,7 @@
 #include "core/schema/decoder.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace meshctl::pipeline {
 
@@ -11,10 +12,17 @@ BatchWorker::BatchWorker(const PipelineSpec& spec, const TableView& tables, std:
 
 void BatchWorker::start(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin,
                         const std::vector<Position>& positions, std::vector<BatchOutcome>& out) {
+    messages_ = messages;
+    out_ = &out;
+    end_ = n;
+    marked_.store(false, std::memory_order_relaxed);
+    left_.store(std::uint64_t{begin} << 32 | n, std::memory_order_relaxed);
     thread_.start([this, messages, n, begin, &positions, &out] {
         destroy_retired();
         mark(messages, n, begin, positions, out);
-        run(messages, begin, n, out);
+        marked_.store(true, std::memory_order_release);  // help() may read the states now
+        marked_.notify_one();
+        run(begin, n);
     });
 }
 
@@ -52,35 +60,84 @@ void BatchWorker::mark(rd_kafka_message_t* const* messages, std::size_t n, std::
     }
 }
 
-void BatchWorker::run(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out) {
-    // Join keys ahead, as the consuming thread does (Processor::look_ahead).
-    auto framed = [&](std::size_t i) { return schema::is_confluent_framed(expr::payload_view(messages[i])); };
-    auto ahead = [&](std::size_t j, bool row) {
-        if (out[j].state != BatchOutcome::done || framed(j)) return;
-        proc_.look_ahead(expr::event_from_message(messages[j], topic_, ahead_headers_, headers_wanted_), tables_, row);
-    };
-    with_look_ahead(begin, end, look_ahead_, ahead, [&](std::size_t i) {
-        BatchOutcome& o = out[i];
-        if (o.state != BatchOutcome::done) return;
-        if (framed(i)) {  // decoded through the schema registry, by the consuming thread
-            o.state = BatchOutcome::consumer;
-            return;
+std::pair<std::size_t, std::size_t> BatchWorker::claim_front(std::size_t k) {
+    std::uint64_t cur = left_.load(std::memory_order_relaxed);
+    for (;;) {
+        std::size_t front = cur >> 32, back = cur & 0xffffffffu;
+        std::size_t to = std::min(front + k, back);
+        if (to == front) return {front, front};
+        if (left_.compare_exchange_weak(cur, std::uint64_t{to} << 32 | back, std::memory_order_relaxed)) return {front, to};
+    }
+}
+
+std::pair<std::size_t, std::size_t> BatchWorker::claim_back(std::size_t k) {
+    std::uint64_t cur = left_.load(std::memory_order_relaxed);
+    for (;;) {
+        std::size_t front = cur >> 32, back = cur & 0xffffffffu;
+        std::size_t from = back - std::min(k, back - front);
+        if (from == back) return {back, back};
+        if (left_.compare_exchange_weak(cur, std::uint64_t{front} << 32 | from, std::memory_order_relaxed)) return {from, back};
+    }
+}
+
+void BatchWorker::ahead_one(Processor& proc, std::vector<expr::Header>& headers, std::size_t j, bool row) {
+    // Reads nothing the other thread writes: the message j may be the other thread's.
+    const rd_kafka_message_t* m = messages_[j];
+    if (m->err || schema::is_confluent_framed(expr::payload_view(m))) return;
+    proc.look_ahead(expr::event_from_message(m, topic_, headers, headers_wanted_), tables_, row);
+}
+
+void BatchWorker::process_one(Processor& proc, std::vector<expr::Header>& headers, std::size_t i) {
+    BatchOutcome& o = (*out_)[i];
+    if (o.state != BatchOutcome::done) return;
+    const rd_kafka_message_t* m = messages_[i];
+    if (schema::is_confluent_framed(expr::payload_view(m))) {  // decoded through the schema registry, by the consuming thread
+        o.state = BatchOutcome::consumer;
+        return;
+    }
+    try {
+        expr::Event ev = expr::event_from_message(m, topic_, headers, headers_wanted_);
+        o.verdict = proc.process(ev, tables_);
+        if (o.verdict == Verdict::written) {
+            const auto& records = proc.outputs();
+            o.records.resize(records.size());
+            for (std::size_t k = 0; k < records.size(); ++k) o.records[k] = records[k];
+        } else if (o.verdict == Verdict::dead_letter) {
+            o.reason = proc.reason();
         }
-        try {
-            expr::Event ev = expr::event_from_message(messages[i], topic_, headers_, headers_wanted_);
-            o.verdict = proc_.process(ev, tables_);
-            if (o.verdict == Verdict::written) {
-                const auto& records = proc_.outputs();
-                o.records.resize(records.size());
-                for (std::size_t k = 0; k < records.size(); ++k) o.records[k] = records[k];
-            } else if (o.verdict == Verdict::dead_letter) {
-                o.reason = proc_.reason();
+    } catch (...) {
+        o.state = BatchOutcome::consumer;  // processed again where a throw is handled
+    }
+}
+
+// The worker's part: a few messages at a time from the front, while help() may take them
+// from the back. The look-ahead runs 8 messages ahead whatever was claimed: it only warms
+// this thread's caches and its Processor's ring.
+void BatchWorker::run(std::size_t begin, std::size_t end) {
+    if (look_ahead_)
+        for (std::size_t j = begin; j < end && j < begin + 8; ++j) ahead_one(proc_, ahead_headers_, j, j < begin + 4);
+    for (auto [i, to] = claim_front(kClaim); i < to; std::tie(i, to) = claim_front(kClaim)) {
+        for (; i < to; ++i) {
+            if (look_ahead_) {
+                if (i + 8 < end) ahead_one(proc_, ahead_headers_, i + 8, false);
+                if (i + 4 < end) ahead_one(proc_, ahead_headers_, i + 4, true);
             }
-        } catch (...) {
-            o.state = BatchOutcome::consumer;  // processed again where a throw is handled
+            process_one(proc_, headers_, i);
         }
-    });
+    }
     finished_ = std::chrono::steady_clock::now();
+}
+
+std::size_t BatchWorker::help(Processor& proc, std::vector<expr::Header>& headers, std::vector<expr::Header>& ahead_headers) {
+    marked_.wait(false, std::memory_order_acquire);  // the worker frees the last batch and marks this one first
+    bool look_ahead = proc.can_look_ahead();
+    std::size_t done = 0;
+    for (auto [from, to] = claim_back(kHelpClaim); from < to; std::tie(from, to) = claim_back(kHelpClaim)) {
+        with_look_ahead(from, to, look_ahead, [&](std::size_t j, bool row) { ahead_one(proc, ahead_headers, j, row); },
+                        [&](std::size_t i) { process_one(proc, headers, i); });
+        done += to - from;
+    }
+    return done;
 }
 
 }  // namespace meshctl::pipeline

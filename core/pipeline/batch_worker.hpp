@@ -13,6 +13,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <atomic>
 #include <chrono>
 
 namespace meshctl::pipeline {
@@ -47,9 +48,15 @@ public:
     /// `state` as handle() would treat it: `skip` outside the assigned partitions or their
     /// offsets (moving `next` through the whole batch as handle() does), `consumer` for
     /// errors and framed payloads (schema registry), else `done` with the outcome. It reads
-    /// `positions` and writes only out[begin, n) until wait() returns.
+    /// `positions` and writes only out[begin, n) until wait() returns. It takes its messages
+    /// from the front of the range, a few at a time, so that help() can take the rest.
     void start(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin, const std::vector<Position>& positions,
                std::vector<BatchOutcome>& out);
+    /// Called by the consuming thread once its own part is done: runs the steps with `proc`
+    /// on what the worker has not taken yet, from the back of the range, into the same
+    /// outcomes, once the worker has marked the batch. Returns how many messages it
+    /// processed (0 when the worker had taken all of them). wait() must still follow.
+    std::size_t help(Processor& proc, std::vector<expr::Header>& headers, std::vector<expr::Header>& ahead_headers);
     /// Waits for the job started last.
     void wait() { thread_.wait(); }
     /// Hands over a processed batch's messages (between jobs): the next job destroys them
@@ -65,7 +72,15 @@ public:
 private:
     void mark(rd_kafka_message_t* const* messages, std::size_t n, std::size_t begin, const std::vector<Position>& positions,
               std::vector<BatchOutcome>& out);
-    void run(rd_kafka_message_t* const* messages, std::size_t begin, std::size_t end, std::vector<BatchOutcome>& out);
+    void run(std::size_t begin, std::size_t end);
+    /// Runs the steps on message i into out[i], with `proc` (the worker's, or the helper's).
+    void process_one(Processor& proc, std::vector<expr::Header>& headers, std::size_t i);
+    /// The look-ahead of message j (Processor::look_ahead), with `proc`.
+    void ahead_one(Processor& proc, std::vector<expr::Header>& headers, std::size_t j, bool row);
+    /// Claims up to k messages at the front (the worker) or the back (help()) of what is left;
+    /// returns the claimed [first, last), empty when nothing is left.
+    std::pair<std::size_t, std::size_t> claim_front(std::size_t k);
+    std::pair<std::size_t, std::size_t> claim_back(std::size_t k);
 
     Processor proc_;
     const TableView& tables_;
@@ -75,6 +90,14 @@ private:
     std::vector<expr::Header> headers_, ahead_headers_;
     std::chrono::steady_clock::time_point finished_{};
     std::vector<Position> next_;  // mark(): the positions as handle() moves them
+    // The job's messages, outcomes and range, for help(). `left_` holds what neither thread
+    // has claimed yet: the front index in its high 32 bits, the end in its low 32 bits.
+    rd_kafka_message_t* const* messages_ = nullptr;
+    std::vector<BatchOutcome>* out_ = nullptr;
+    std::size_t end_ = 0;
+    std::atomic<std::uint64_t> left_{0};
+    std::atomic<bool> marked_{false};
+    static constexpr std::size_t kClaim = 64, kHelpClaim = 128;  // messages claimed at a time
     std::vector<rd_kafka_message_t*> retired_;
     void destroy_retired();
     util::JobThread thread_;  // last: destroyed (joined) first

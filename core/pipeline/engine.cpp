@@ -241,6 +241,8 @@ bool Engine::process_batch(rd_kafka_message_t* const* batch, std::size_t n) {
                     [&](std::size_t i) { handle(batch[i]); });
     if (mid == n) return false;
     auto own_done = std::chrono::steady_clock::now();
+    // Whatever the worker has not started yet, this thread does rather than wait for it.
+    worker_->help(proc_, headers_, ahead_headers_);
     worker_->wait();
     worker_busy_ = false;
     // Balance the next split so that both parts end together: the worker sits idle while
