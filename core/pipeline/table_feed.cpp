@@ -24,7 +24,12 @@ void TableFeed::assign() {
     if (!consumer_)
         consumer_ = std::make_unique<kafka::Consumer>(
             settings_, std::nullopt,
-            std::vector<std::pair<std::string, std::string>>{{"enable.partition.eof", "true"}, {"fetch.wait.max.ms", "100"}});
+            std::vector<std::pair<std::string, std::string>>{{"enable.partition.eof", "true"},
+                                                             {"fetch.wait.max.ms", "100"},
+                                                             // librdkafka's default (100,000) queues a whole
+                                                             // table of that size at once, all of it memory
+                                                             // faulted in fresh; a short queue is reused.
+                                                             {"queued.min.messages", "10000"}});
     std::vector<kafka::PartitionOffset> list;
     for (const auto& [p, off] : next_) list.push_back({{source_.topic, p}, off});
     consumer_->assign(list);
