@@ -14,7 +14,6 @@ void BatchWorker::start(rd_kafka_message_t* const* messages, std::size_t n, std:
                         const std::vector<Position>& positions, std::vector<BatchOutcome>& out) {
     messages_ = messages;
     out_ = &out;
-    end_ = n;
     marked_.store(false, std::memory_order_relaxed);
     left_.store(std::uint64_t{begin} << 32 | n, std::memory_order_relaxed);
     thread_.start([this, messages, n, begin, &positions, &out] {

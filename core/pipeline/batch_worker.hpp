@@ -94,7 +94,6 @@ private:
     // has claimed yet: the front index in its high 32 bits, the end in its low 32 bits.
     rd_kafka_message_t* const* messages_ = nullptr;
     std::vector<BatchOutcome>* out_ = nullptr;
-    std::size_t end_ = 0;
     std::atomic<std::uint64_t> left_{0};
     std::atomic<bool> marked_{false};
     static constexpr std::size_t kClaim = 64, kHelpClaim = 128;  // messages claimed at a time
