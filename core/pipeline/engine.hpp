@@ -54,7 +54,7 @@ struct RunOptions {
     std::optional<std::string> until;   // a position, or "caught-up" (the end offsets seen at start)
     std::optional<std::string> group;   // default: the spec's group or meshctl-pipeline-NAME
     std::chrono::milliseconds flush_interval{1000};
-    std::uint64_t flush_records = 50'000;
+    std::uint64_t flush_records = 500'000;
     /// How long a failing sink is retried (with backoff) before the run gives up.
     std::chrono::milliseconds sink_deadline{std::chrono::minutes(5)};
     std::chrono::milliseconds stats_interval{0};  // 0: no periodic stats

@@ -213,7 +213,7 @@ TEST_CASE("the example's left join: pairs within 10 minutes, unpaid orders once 
     CHECK(plan["window"]["grace_ms"] == minute);
     CHECK(plan["sources"].size() == 2);
     CHECK(plan["steps"][1]["stream"] == "payments");
-    CHECK(plan["delivery"].get<std::string>().find("flush every 1s or 50000 events") != std::string::npos);
+    CHECK(plan["delivery"].get<std::string>().find("flush every 1s or 500000 events") != std::string::npos);
     auto text = test::run_meshctl({"pipeline", "explain", file, "-b", s.bootstrap, "--flush-interval", "5s", "--flush-every", "100"}, s.env);
     REQUIRE_MESSAGE(text.exit_code == 0, text.err);
     for (const char* part : {"within 10m (grace 1m)", "window: 10m, grace 1m", "flush every 5s or 100 events", "late:", "commit:"})
