@@ -20,7 +20,7 @@ namespace {
 struct PipelineArgs {
     std::string file, from, until, group, stats_interval, flush_interval, sink_deadline;
     int count = 10;
-    std::uint64_t flush_every = 500'000;
+    std::uint64_t flush_every = pipeline::RunOptions{}.flush_records;
 };
 
 class Validated : public output::Result {
@@ -124,7 +124,7 @@ void register_pipeline(CLI::App& cli, App& app) {
     explain->add_option("--group", a->group, "Consumer group (default: the file's group or meshctl-pipeline-NAME)");
     explain->add_option("--from", a->from, "Explain a run started with --from POS");
     explain->add_option("--flush-interval", a->flush_interval, "Explain a run with this --flush-interval (default 1s)");
-    explain->add_option("--flush-every", a->flush_every, "Explain a run with this --flush-every (default 500000)");
+    explain->add_option("--flush-every", a->flush_every, "Explain a run with this --flush-every (default " + std::to_string(a->flush_every) + ")");
     explain->footer("Examples:\n  meshctl pipeline explain examples/pipelines/platinum-orders.yaml\n"
                     "  meshctl pipeline explain orders.yaml --from -1h --group orders-enricher\n"
                     "  meshctl pipeline explain examples/pipelines/paid-orders.yaml --flush-interval 5s -o json");
@@ -157,7 +157,7 @@ void register_pipeline(CLI::App& cli, App& app) {
     run->add_option("--until", a->until, "Stop at this position, or `caught-up` (the end offsets seen at start)");
     run->add_option("--group", a->group, "Consumer group; processes with the same group share the partitions");
     run->add_option("--flush-interval", a->flush_interval, "Flush sinks and commit at least this often (default 1s)");
-    run->add_option("--flush-every", a->flush_every, "Flush sinks and commit after this many events (default 500000)");
+    run->add_option("--flush-every", a->flush_every, "Flush sinks and commit after this many events (default " + std::to_string(a->flush_every) + ")");
     run->add_option("--stats-interval", a->stats_interval, "Write JSON stats lines to stderr this often, e.g. 5s");
     run->add_option("--sink-deadline", a->sink_deadline,
                     "Give up (exit 1) when a sink keeps failing this long, retrying with backoff until then (default 5m)");

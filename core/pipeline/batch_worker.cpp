@@ -110,29 +110,24 @@ void BatchWorker::process_one(Processor& proc, std::vector<expr::Header>& header
 }
 
 // The worker's part: a few messages at a time from the front, while help() may take them
-// from the back. The look-ahead runs 8 messages ahead whatever was claimed: it only warms
-// this thread's caches and its Processor's ring.
+// from the back. The look-ahead runs ahead whatever was claimed: it only warms this
+// thread's caches and its Processor's ring.
 void BatchWorker::run(std::size_t begin, std::size_t end) {
-    if (look_ahead_)
-        for (std::size_t j = begin; j < end && j < begin + 8; ++j) ahead_one(proc_, ahead_headers_, j, j < begin + 4);
-    for (auto [i, to] = claim_front(kClaim); i < to; std::tie(i, to) = claim_front(kClaim)) {
-        for (; i < to; ++i) {
-            if (look_ahead_) {
-                if (i + 8 < end) ahead_one(proc_, ahead_headers_, i + 8, false);
-                if (i + 4 < end) ahead_one(proc_, ahead_headers_, i + 4, true);
-            }
-            process_one(proc_, headers_, i);
-        }
-    }
+    std::size_t claimed = begin;  // the end of what this thread has claimed
+    with_look_ahead(begin, end, look_ahead_, [&](std::size_t j, bool row) { ahead_one(proc_, ahead_headers_, j, row); },
+                    [&](std::size_t i) {
+                        if (i == claimed && (claimed = claim_front(kClaim).second) == i) return false;  // all taken
+                        process_one(proc_, headers_, i);
+                        return true;
+                    });
     finished_ = std::chrono::steady_clock::now();
 }
 
 std::size_t BatchWorker::help(Processor& proc, std::vector<expr::Header>& headers, std::vector<expr::Header>& ahead_headers) {
     marked_.wait(false, std::memory_order_acquire);  // the worker frees the last batch and marks this one first
-    bool look_ahead = proc.can_look_ahead();
     std::size_t done = 0;
     for (auto [from, to] = claim_back(kHelpClaim); from < to; std::tie(from, to) = claim_back(kHelpClaim)) {
-        with_look_ahead(from, to, look_ahead, [&](std::size_t j, bool row) { ahead_one(proc, ahead_headers, j, row); },
+        with_look_ahead(from, to, look_ahead_, [&](std::size_t j, bool row) { ahead_one(proc, ahead_headers, j, row); },
                         [&](std::size_t i) { process_one(proc, headers, i); });
         done += to - from;
     }

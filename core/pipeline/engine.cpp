@@ -603,15 +603,15 @@ void keep_freed_memory() {
 RunStats Engine::run() {
     keep_freed_memory();
     prepare_positions();
+    // A run that stops at the end offsets (--until) must not wait out a fetch in flight there
+    // when it leaves the group (the broker holds it fetch.wait.max.ms), nor a whole poll on
+    // a stream that has nothing.
+    const int wait_ms = opts_.until ? 10 : 100;
     std::vector<std::pair<std::string, std::string>> props = {{"partition.assignment.strategy", "range"},
                                                               // A crashed process's partitions move on after 10s, not 45s.
                                                               {"session.timeout.ms", "10000"},
                                                               {"heartbeat.interval.ms", "3000"},
-                                                              // A run that stops at the end offsets (--until)
-                                                              // must not wait out a fetch in flight there when
-                                                              // it leaves the group: the broker holds it
-                                                              // fetch.wait.max.ms.
-                                                              {"fetch.wait.max.ms", opts_.until ? "10" : "100"},
+                                                              {"fetch.wait.max.ms", std::to_string(wait_ms)},
                                                               // Enough to keep the fetcher ahead of any pipeline (a fetch
                                                               // brings ~1 MiB per partition), few enough that the
                                                               // queue of a run slower than its fetcher stays small.
@@ -633,7 +633,7 @@ RunStats Engine::run() {
                 stats_.stopped = *opts_.until == "caught-up" ? "caught_up" : "until";
                 break;
             }
-            std::size_t n = consumer_->poll_batch(opts_.until ? 10 : 100, batch.data(), batch.size());
+            std::size_t n = consumer_->poll_batch(wait_ms, batch.data(), batch.size());
             std::size_t i = 0;
             if (loader_) {  // the first poll took the assignment and started the fetch: now wait for the tables
                 try {

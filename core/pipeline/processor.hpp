@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace meshctl::pipeline {
@@ -125,7 +126,8 @@ private:
 
 /// Runs body(i) for i in [begin, end) in order, with Processor::look_ahead's schedule when
 /// `enabled`: ahead(j, false) 8 events before body(j) (the join key), ahead(j, true) 4
-/// before (the row); the first events of the range are primed.
+/// before (the row); the first events of the range are primed. A body that returns bool
+/// ends the walk by returning false.
 template <typename Ahead, typename Body>
 void with_look_ahead(std::size_t begin, std::size_t end, bool enabled, Ahead&& ahead, Body&& body) {
     if (enabled)
@@ -135,7 +137,11 @@ void with_look_ahead(std::size_t begin, std::size_t end, bool enabled, Ahead&& a
             if (i + 8 < end) ahead(i + 8, false);
             if (i + 4 < end) ahead(i + 4, true);
         }
-        body(i);
+        if constexpr (std::is_same_v<decltype(body(i)), bool>) {
+            if (!body(i)) return;
+        } else {
+            body(i);
+        }
     }
 }
 
