@@ -57,6 +57,7 @@ public:
     int locals() const { return max_locals_; }
     bool uses_value() const { return uses_value_; }
     bool uses_headers() const { return uses_headers_; }
+    bool uses_event() const { return uses_event_; }
     /// True when `value` is read only through constant paths.
     bool value_paths_only() const { return uses_value_ && whole_value_uses_ == 0; }
     std::map<std::string, BindingUse, std::less<>>& binding_uses() { return binding_uses_; }
@@ -96,6 +97,7 @@ private:
             if (it->first == a.name) return make_local(a.pos, it->second);
         for (const auto& ev : event_vars) {
             if (ev.name == a.name) {
+                uses_event_ = true;
                 if (ev.var == EventVar::headers) uses_headers_ = true;
                 if (ev.var == EventVar::value) {
                     uses_value_ = true;
@@ -320,6 +322,7 @@ private:
     int max_locals_ = 0;
     bool uses_value_ = false;
     bool uses_headers_ = false;
+    bool uses_event_ = false;  // any event variable
     int whole_value_uses_ = 0;  // uses of `value` other than as the root of a constant path
     std::map<std::string, BindingUse, std::less<>> binding_uses_;
     const std::string* selected_field_ = nullptr;  // set by a selection whose target is an identifier
@@ -338,6 +341,7 @@ Program Program::compile(std::string_view source, const CompileOptions& options)
     impl->uses_value = c.uses_value();
     impl->value_paths_only = c.value_paths_only();
     impl->uses_headers = c.uses_headers();
+    impl->uses_event = c.uses_event();
     impl->binding_uses = std::move(c.binding_uses());
     return Program(std::move(impl));
 }
@@ -345,6 +349,12 @@ Program Program::compile(std::string_view source, const CompileOptions& options)
 std::string_view Program::source() const { return impl_->source; }
 bool Program::uses_value() const { return impl_->uses_value; }
 bool Program::uses_headers() const { return impl_->uses_headers; }
+bool Program::depends_only_on(std::string_view name) const {
+    if (impl_->uses_event) return false;
+    for (const auto& [bound, use] : impl_->binding_uses)
+        if (bound != name) return false;
+    return true;
+}
 BindingUse Program::binding_use(std::string_view name) const {
     auto it = impl_->binding_uses.find(name);
     return it == impl_->binding_uses.end() ? BindingUse{} : it->second;

@@ -53,6 +53,7 @@ struct ProgramImpl {
     int locals = 0;
     bool uses_value = false;
     bool uses_headers = false;
+    bool uses_event = false;  // reads some event variable (value, key, headers, topic, ...)
     /// True when every use of `value` is a constant path (`value.a.b`): the path reader
     /// serves them and no DOM is built unless a path meets a container or an error.
     bool value_paths_only = false;

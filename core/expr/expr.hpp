@@ -115,6 +115,9 @@ public:
     bool uses_value() const;
     /// True when the expression reads `headers` (callers may skip decoding them otherwise).
     bool uses_headers() const;
+    /// True when the result is a function of the binding `name` alone: the expression reads
+    /// no event variable and no other binding (built-in functions are pure).
+    bool depends_only_on(std::string_view name) const;
     /// How the expression reads the binding `name` (nothing, when it does not).
     BindingUse binding_use(std::string_view name) const;
 

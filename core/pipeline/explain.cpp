@@ -150,9 +150,14 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
     }
     j["tables"] = tables;
     nlohmann::json steps = nlohmann::json::array();
-    for (const auto& s : spec.steps) {
+    for (std::size_t i = 0; i < spec.steps.size(); ++i) {
+        const auto& s = spec.steps[i];
         nlohmann::json st;
-        if (s.kind == StepKind::filter) st = {{"step", "filter"}, {"expression", s.expr}};
+        if (s.kind == StepKind::filter)
+            st = {{"step", "filter"}, {"expression", s.expr},
+                  {"evaluated", processor.filter_on_stored_rows(i) ? "once per table row, when it is stored (it reads only the "
+                                                                     "row joined before it)"
+                                                                   : "per event"}};
         else if (s.windowed())
             st = {{"step", "join"}, {"stream", s.stream}, {"on", s.on}, {"stream_key", spec.source(s.stream)->key},
                   {"type", s.join_type == JoinType::inner ? "inner" : "left"}, {"as", s.as},
@@ -255,7 +260,10 @@ void ExplainResult::to_text(std::ostream& out, const output::TextStyle& style) c
     int i = 1;
     for (const auto& s : j["steps"]) {
         out << "  " << i++ << ". " << s["step"].get<std::string>() << " ";
-        if (s["step"] == "filter") out << s["expression"].get<std::string>();
+        if (s["step"] == "filter") {
+            out << s["expression"].get<std::string>();
+            if (s["evaluated"] != "per event") out << " (evaluated " << s["evaluated"].get<std::string>() << ")";
+        }
         else if (s["step"] == "join" && s.contains("stream"))
             out << s["type"].get<std::string>() << " with stream " << s["stream"].get<std::string>() << " as "
                 << s["as"].get<std::string>() << " within " << s["window"].get<std::string>() << " (grace "

@@ -9,6 +9,9 @@
 //   field, with no parse and no copy. That uses the expression library's internal
 //   json_scan on purpose: the public Evaluator::parse_json would allocate an owned copy of
 //   every row on every lookup.
+// - A filter right after a join that reads nothing but the joined row (`customer.tier ==
+//   "PLATINUM"`) is evaluated once per row when the row is stored, not once per event: a
+//   stored row starts with one byte that holds the filter's verdict (row_verdict).
 #include "core/pipeline/processor.hpp"
 
 #include "core/error.hpp"
@@ -49,7 +52,13 @@ struct Step {
     std::vector<Field> fields;  // map: evaluated one by one, in order
     std::set<std::string, std::less<>> skip;  // map: names spreads must not copy (dropped or set explicitly)
     std::unique_ptr<expr::detail::JsonDecoder> decoder;  // windowed join: parses the partner
+    bool stored_filter = false;  // join: the next step is the table's row filter (Impl::row_filter)
 };
+
+// The first byte of a stored row: the verdict of its table's row filter, when it has one.
+namespace row_verdict {
+constexpr char pass = 'T', fail = 'F', unknown = '?';  // unknown: no row filter, or not a bool (evaluated per event)
+}
 
 struct SinkOut {
     std::optional<expr::Program> id, key;
@@ -70,6 +79,11 @@ struct Processor::Impl {
     std::vector<expr::Program> table_keys;
     std::vector<Decoding> table_decoding;
     std::vector<std::optional<std::set<std::string, std::less<>>>> table_fields;  // nullopt: keep rows whole
+    // Per table: the step index of the filter evaluated when a row is stored (npos: none),
+    // and what it evaluates with.
+    std::vector<std::size_t> row_filter;
+    std::unique_ptr<expr::Evaluator> row_eval;
+    expr::Bindings row_bindings;
     Decoding stream_decoding = Decoding::json;
     std::size_t window_step = 0;  // index of the windowed join in steps (when windowed)
     bool windowed = false;
@@ -144,6 +158,25 @@ void project_tables(Processor::Impl& I) {
     for (std::size_t t = 0; t < I.table_names.size(); ++t)
         if (joined[t] && !whole[t]) I.table_fields[t] = std::move(fields[t]);
 }
+
+// A table joined once, whose join step is followed by a filter that depends on nothing but
+// the joined row, has that filter evaluated once per stored row (the verdict byte) instead of
+// once per event. Its functions are pure, so the verdict is the one each event would get.
+void plan_row_filters(Processor::Impl& I) {
+    I.row_filter.assign(I.table_names.size(), std::string::npos);
+    std::vector<int> joins(I.table_names.size(), 0);
+    for (const auto& st : I.steps)
+        if (st.kind == StepKind::join && !st.window && st.table < joins.size()) ++joins[st.table];
+    for (std::size_t i = 0; i + 1 < I.steps.size(); ++i) {
+        Step& st = I.steps[i];
+        const Step& next = I.steps[i + 1];
+        if (st.kind != StepKind::join || st.window || st.table >= joins.size() || joins[st.table] != 1) continue;
+        if (next.kind != StepKind::filter || !next.program->depends_only_on(st.as)) continue;
+        I.row_filter[st.table] = i + 1;
+        st.stored_filter = true;
+        if (!I.row_eval) I.row_eval = std::make_unique<expr::Evaluator>();
+    }
+}
 }  // namespace
 
 Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>()) {
@@ -210,6 +243,7 @@ Processor::Processor(const PipelineSpec& spec) : impl_(std::make_unique<Impl>())
     }
     I.outputs.resize(I.sinks.size());
     project_tables(I);
+    plan_row_filters(I);
     I.look_ahead = !I.steps.empty() && I.steps[0].kind == StepKind::join && !I.steps[0].window &&
                    I.stream_decoding == Decoding::json;
 }
@@ -279,6 +313,15 @@ Verdict run_steps(Processor::Impl& I, std::size_t start, const expr::Event& even
             }
             if (row) {  // checked when it was stored (table_value): read on demand from its text
                 ++I.counts.joined;
+                char verdict = row->front();
+                row->remove_prefix(1);
+                if (st.stored_filter && verdict != row_verdict::unknown) {  // the next step, evaluated on the stored row
+                    if (verdict == row_verdict::fail) {
+                        ++I.counts.filtered;
+                        return Verdict::filtered;
+                    }
+                    ++si;
+                }
                 I.bindings.set(st.as, expr::detail::text_value(*row));
             } else if (st.join_type == JoinType::inner) {
                 ++I.counts.unmatched;
@@ -511,33 +554,46 @@ bool Processor::table_key(std::size_t table, const expr::Event& record, std::str
 
 bool Processor::table_value(std::size_t table, std::string_view value, std::string& stored) {
     auto& I = *impl_;
-    stored.clear();
+    stored.assign(1, row_verdict::unknown);
     if (I.table_decoding[table] == Decoding::raw) {
         expr::append_json(expr::Value::string_view(value), stored);
-        return true;
+    } else {
+        simdjson::dom::element root;
+        if (!I.check_decoder.decode(value, root)) {
+            I.reason = "table " + I.table_names[table] + ": the value is not JSON";
+            return false;
+        }
+        const auto& keep = I.table_fields[table];
+        simdjson::dom::object object;
+        if (!keep || root.get_object().get(object) != simdjson::SUCCESS) {
+            stored.append(value);
+        } else {
+            // The kept fields in their order (duplicates too: a lookup finds the same one first).
+            stored += '{';
+            bool first = true;
+            for (auto field : object) {
+                if (!keep->count(field.key)) continue;
+                if (!first) stored += ',';
+                first = false;
+                util::append_json_string(field.key, stored);
+                stored += ':';
+                stored += simdjson::minify(field.value);
+            }
+            stored += '}';
+        }
     }
-    simdjson::dom::element root;
-    if (!I.check_decoder.decode(value, root)) {
-        I.reason = "table " + I.table_names[table] + ": the value is not JSON";
-        return false;
+    if (std::size_t f = I.row_filter[table]; f != std::string::npos) {
+        const Step& join = I.steps[f - 1];
+        I.row_bindings.set(join.as, expr::detail::text_value(std::string_view(stored).substr(1)));
+        expr::Value r = I.row_eval->eval(*I.steps[f].program, I.row_bindings);
+        if (r.kind() == expr::Kind::boolean) stored[0] = r.as_bool() ? row_verdict::pass : row_verdict::fail;
     }
-    const auto& keep = I.table_fields[table];
-    simdjson::dom::object object;
-    if (!keep || root.get_object().get(object) != simdjson::SUCCESS) {
-        stored.assign(value);
-        return true;
-    }
-    // The kept fields in their order (duplicates too: a lookup finds the same one first).
-    stored += '{';
-    for (auto field : object) {
-        if (!keep->count(field.key)) continue;
-        if (stored.size() > 1) stored += ',';
-        util::append_json_string(field.key, stored);
-        stored += ':';
-        stored += simdjson::minify(field.value);
-    }
-    stored += '}';
     return true;
+}
+
+bool Processor::filter_on_stored_rows(std::size_t step) const {
+    const auto& I = *impl_;
+    return step > 0 && step < I.steps.size() && I.steps[step - 1].stored_filter;
 }
 
 const std::optional<std::set<std::string, std::less<>>>& Processor::table_fields(std::size_t table) const {

@@ -24,7 +24,7 @@ struct HeldEvent;
 class TableView {
 public:
     virtual ~TableView() = default;
-    /// The latest raw value under `key` in table number `table` (see Processor::tables()),
+    /// The bytes stored under `key` (Processor::table_value) in table number `table` (see Processor::tables()),
     /// for an event of stream partition `partition`; nullopt when there is none. The view is
     /// valid until the table changes.
     virtual std::optional<std::string_view> find(std::size_t table, std::int32_t partition, std::string_view key) const = 0;
@@ -109,12 +109,18 @@ public:
     /// unmatched record). The records' origin is the left event; the default id names both.
     Verdict process_joined(const HeldEvent& left, const HeldEvent* right, const TableView& tables);
     /// Checks a table value decodes as its source says; false (with reason()) when not.
-    /// `stored` receives the bytes to keep: raw values become JSON strings, and an object
-    /// keeps only the fields of table_fields() when the steps read nothing else of it.
+    /// `stored` receives the bytes to keep, which find() returns to process(): one byte with
+    /// the verdict of the filter that follows the table's join when that filter reads only the
+    /// joined row (evaluated here, once per row, instead of once per event), then the row's
+    /// JSON. Raw values become JSON strings, and an object keeps only the fields of
+    /// table_fields() when the steps read nothing else of it.
     bool table_value(std::size_t table, std::string_view value, std::string& stored);
     /// The fields of a table's rows that the expressions read (`customer.tier`), or nullopt
     /// when some expression uses a joined row whole (`customer`, `...customer`, `customer[k]`).
     const std::optional<std::set<std::string, std::less<>>>& table_fields(std::size_t table) const;
+    /// True when step `step` is a filter that reads only the row of the join before it, and so
+    /// is evaluated once per row when the row is stored (see table_value) rather than per event.
+    bool filter_on_stored_rows(std::size_t step) const;
     /// Running totals.
     const ProcessCounts& counts() const;
 

@@ -72,7 +72,7 @@ TEST_CASE("explain, preview and run --until caught-up on the dev broker") {
     auto explain = run_meshctl({"pipeline", "explain", file}, p.env);
     REQUIRE_MESSAGE(explain.exit_code == 0, explain.err);
     for (const char* s : {"customers: table", "whole", "value.customer_id", "at least once", "parallelism", "backlog",
-                          "keeps only the fields name, tier of its rows"})
+                          "keeps only the fields name, tier of its rows", "evaluated once per table row, when it is stored"})
         CHECK_MESSAGE(explain.out.find(s) != std::string::npos, s);
     auto ej = run_meshctl({"pipeline", "explain", file, "-o", "json"}, p.env);
     REQUIRE(ej.exit_code == 0);

@@ -242,6 +242,18 @@ TEST_CASE("a program says which fields of a binding it selects, and when it uses
     CHECK(fields(use("value.c.x == 1 && c.y == 2", "c")) == std::vector<std::string>{"y"});
 }
 
+TEST_CASE("a program says when its result depends on one binding alone") {
+    CompileOptions opts;
+    opts.variables = {"c", "o"};
+    auto only_c = [&](const std::string& src) { return Program::compile(src, opts).depends_only_on("c"); };
+    for (const char* yes : {R"(c.tier == "PLATINUM")", "size(c) > 2 && c.name.startsWith(\"A\")", "c == null", "1 == 1",
+                            "[1, 2].exists(value, value == size(c))"})  // a comprehension variable named value
+        CHECK_MESSAGE(only_c(yes), yes);
+    for (const char* no : {"c.tier == o.tier", "c.n > value.n", "key == c.id", "offset > 0 && c.x", "timestamp > c.t",
+                           "topic == c.topic", "partition == 0", "has(headers.x) || c.x", "o.x"})
+        CHECK_MESSAGE(!only_c(no), no);
+}
+
 TEST_CASE("CEL details: overflow, division by zero, unicode size, bytes and time ranges") {
     Evaluator ev;
     Bindings none;

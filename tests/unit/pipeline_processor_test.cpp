@@ -44,18 +44,20 @@ const std::string join_seed = "  - join: {table: customers, on: value.customer_i
                               "  - filter: customer.tier == \"PLATINUM\"\n"
                               "  - map: {order_id: value.order_id, amount: value.amount, customer: customer.name}\n";
 
+// Stores one table record as the table feed does: keyed and kept by the processor.
+void store(Processor& p, TableStore& t, const std::string& key_text, const std::string& value) {
+    expr::Event e;
+    e.key = key_text;
+    e.value = value;
+    std::string key, stored;
+    REQUIRE(p.table_key(0, e, key));
+    REQUIRE(p.table_value(0, value, stored));
+    t.upsert(0, 0, key, stored);
+}
+
 void load_customers(Processor& p, TableStore& t) {
-    const char* rows[][2] = {{"c-1", R"({"id":"c-1","name":"Ada","tier":"PLATINUM"})"},
-                             {"c-2", R"({"id":"c-2","name":"Alan","tier":"GOLD"})"}};
-    for (auto& r : rows) {
-        expr::Event e;
-        e.key = r[0];
-        e.value = r[1];
-        std::string key, stored;
-        REQUIRE(p.table_key(0, e, key));
-        REQUIRE(p.table_value(0, r[1], stored));
-        t.upsert(0, 0, key, stored);
-    }
+    store(p, t, "c-1", R"({"id":"c-1","name":"Ada","tier":"PLATINUM"})");
+    store(p, t, "c-2", R"({"id":"c-2","name":"Alan","tier":"GOLD"})");
 }
 
 }  // namespace
@@ -89,7 +91,8 @@ TEST_CASE("tables keep only the row fields the expressions read, unless a row is
         Processor p(spec(steps, sinks));
         std::string stored;
         REQUIRE(p.table_value(0, row, stored));
-        return stored;
+        REQUIRE_FALSE(stored.empty());
+        return stored.substr(1);  // after the row filter's verdict
     };
     // Fields in the row's order, duplicates kept (a lookup still finds the first), values as
     // they decode: the same strings and numbers.
@@ -108,9 +111,9 @@ TEST_CASE("tables keep only the row fields the expressions read, unless a row is
     Processor p(spec(join_seed));
     std::string stored;
     REQUIRE(p.table_value(0, R"(["PLATINUM"])", stored));
-    CHECK(stored == R"(["PLATINUM"])");
+    CHECK(stored == R"(?["PLATINUM"])");  // the row filter's verdict: not a bool (an error)
     REQUIRE(p.table_value(0, "42", stored));
-    CHECK(stored == "42");
+    CHECK(stored == "?42");
     CHECK(p.table_fields(0) == std::optional<std::set<std::string, std::less<>>>({"name", "tier"}));
 }
 
@@ -137,13 +140,71 @@ TEST_CASE("a projected table gives the same verdicts and records as the whole ro
     CHECK(projected.counts().written == 2);
 }
 
+TEST_CASE("a filter of the joined row alone is evaluated when the row is stored, with the same verdicts") {
+    // The seed's filter reads only the row: its verdict is kept with the row. The second
+    // pipeline's filter also reads the event (`offset`), so it runs per event: both must
+    // agree on every event, errors and their reasons included.
+    const std::string join = "  - join: {table: customers, on: value.customer_id, type: left, as: customer}\n";
+    const std::string map = "  - map: {order_id: value.order_id, tier: customer.tier}\n";
+    Processor stored(spec(join + "  - filter: customer.tier == \"PLATINUM\"\n" + map));
+    Processor per_event(spec(join + "  - filter: customer.tier == \"PLATINUM\" && offset >= 0\n" + map));
+    const char* rows[][2] = {{"c-1", R"({"id":"c-1","tier":"PLATINUM"})"},
+                             {"c-2", R"({"id":"c-2","tier":"GOLD"})"},
+                             {"c-3", R"({"id":"c-3"})"},               // no tier: an error, per event
+                             {"c-4", R"({"id":"c-4","tier":7})"},      // false (no error in ==)
+                             {"c-5", R"("not an object")"}};
+    auto verdict_of = [&](Processor& p, const char* value) {
+        std::string bytes;
+        REQUIRE(p.table_value(0, value, bytes));
+        return bytes[0];
+    };
+    CHECK(verdict_of(stored, rows[0][1]) == 'T');
+    CHECK(verdict_of(stored, rows[1][1]) == 'F');
+    CHECK(verdict_of(stored, rows[2][1]) == '?');
+    CHECK(verdict_of(stored, rows[3][1]) == 'F');
+    CHECK(verdict_of(stored, rows[4][1]) == '?');
+    CHECK(verdict_of(per_event, rows[0][1]) == '?');
+
+    TableStore ts(1), te(1);
+    for (auto& r : rows) store(stored, ts, r[0], r[1]), store(per_event, te, r[0], r[1]);
+    auto agree = [&](const char* id) {
+        Feed order{std::string(R"({"order_id":"o","customer_id":")") + id + "\"}", id};
+        Verdict a = stored.process(order.event(), ts);
+        Verdict b = per_event.process(order.event(), te);
+        CHECK(a == b);
+        if (a == Verdict::written && b == Verdict::written) CHECK(*stored.outputs()[0].value == *per_event.outputs()[0].value);
+        if (a == Verdict::dead_letter && b == Verdict::dead_letter) CHECK(stored.reason() == per_event.reason());
+        return a;
+    };
+    CHECK(agree("c-1") == Verdict::written);
+    CHECK(agree("c-2") == Verdict::filtered);
+    CHECK(agree("c-3") == Verdict::dead_letter);
+    CHECK(agree("c-4") == Verdict::filtered);
+    CHECK(agree("c-5") == Verdict::dead_letter);
+    CHECK(agree("c-9") == Verdict::dead_letter);  // no row: `customer` is null, evaluated per event
+    // A row that changes changes its verdict.
+    store(stored, ts, "c-2", R"({"id":"c-2","tier":"PLATINUM"})");
+    store(per_event, te, "c-2", R"({"id":"c-2","tier":"PLATINUM"})");
+    CHECK(agree("c-2") == Verdict::written);
+    CHECK(stored.counts().filtered == per_event.counts().filtered);
+    CHECK(stored.counts().joined == per_event.counts().joined);
+    CHECK(stored.counts().written == per_event.counts().written);
+
+    // Not moved to the stored row: a filter after another step, or of a table joined twice.
+    Processor later(spec(join + map + "  - filter: value.tier == \"PLATINUM\"\n"));
+    CHECK(verdict_of(later, rows[0][1]) == '?');
+    Processor twice(spec(join + "  - filter: customer.tier == \"PLATINUM\"\n" +
+                         "  - join: {table: customers, on: value.customer_id, as: again}\n"));
+    CHECK(verdict_of(twice, rows[0][1]) == '?');
+}
+
 TEST_CASE("tombstones delete table rows and updates replace them") {
     Processor p(spec(join_seed));
     TableStore t(1);
     load_customers(p, t);
     Feed order{R"({"order_id":"o-1","customer_id":"c-2","amount":3})", "c-2"};
     CHECK(p.process(order.event(), t) == Verdict::filtered);
-    t.upsert(0, 0, "c-2", R"({"id":"c-2","name":"Alan","tier":"PLATINUM"})");
+    store(p, t, "c-2", R"({"id":"c-2","name":"Alan","tier":"PLATINUM"})");
     CHECK(p.process(order.event(), t) == Verdict::written);
     t.erase(0, 0, "c-2");
     CHECK(p.process(order.event(), t) == Verdict::unmatched);
