@@ -577,7 +577,7 @@ bool Processor::table_value(std::size_t table, std::string_view value, std::stri
                 first = false;
                 util::append_json_string(field.key, stored);
                 stored += ':';
-                stored += simdjson::minify(field.value);
+                expr::append_json(expr::detail::from_element(field.value), stored);  // minified, without allocating
             }
             stored += '}';
         }
