@@ -19,18 +19,24 @@ namespace meshctl::expr::detail {
 bool plain_text(std::string_view text) {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
-    std::size_t i = 0;
     bool ascii = true;
 #if defined(__SSE2__)
+    // Signed compare: bytes of 0x80 and above are negative, so one test finds both control
+    // characters and non-ASCII bytes. 64 bytes per test; the last 16 bytes overlap.
     const __m128i limit = _mm_set1_epi8(0x20);
-    for (; ascii && i + 16 <= n; i += 16) {
-        // Signed compare: bytes of 0x80 and above are negative, so one test finds both
-        // control characters and non-ASCII bytes.
-        __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-        ascii = _mm_movemask_epi8(_mm_cmplt_epi8(x, limit)) == 0;
+    auto low = [&](std::size_t at) { return _mm_cmplt_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at)), limit); };
+    std::size_t i = 0;
+    for (; ascii && i + 64 <= n; i += 64)
+        ascii = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low(i), low(i + 16)), _mm_or_si128(low(i + 32), low(i + 48)))) == 0;
+    for (; ascii && i + 16 <= n; i += 16) ascii = _mm_movemask_epi8(low(i)) == 0;
+    if (ascii && i < n) {
+        if (n >= 16) ascii = _mm_movemask_epi8(low(n - 16)) == 0;
+        else
+            for (; ascii && i < n; ++i) ascii = p[i] >= 0x20 && p[i] < 0x80;
     }
+#else
+    for (std::size_t i = 0; ascii && i < n; ++i) ascii = p[i] >= 0x20 && p[i] < 0x80;
 #endif
-    for (; ascii && i < n; ++i) ascii = p[i] >= 0x20 && p[i] < 0x80;
     if (ascii) return true;
     for (std::size_t j = 0; j < n; ++j)
         if (p[j] < 0x20) return false;

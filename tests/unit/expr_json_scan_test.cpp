@@ -123,6 +123,20 @@ TEST_CASE("plain_text accepts printable ASCII and valid UTF-8, and rejects contr
         t[at] = '\xc3';  // a lead byte without its continuation
         CHECK_FALSE(plain_text(t));
     }
+    // Every length (the 64- and 16-byte steps, the overlapping last 16 bytes, short texts)
+    // and every position.
+    for (std::size_t n = 1; n <= 150; ++n) {
+        std::string t(n, 'a');
+        CHECK(plain_text(t));
+        for (std::size_t at = 0; at < n; ++at) {
+            t[at] = '\x1f';
+            bool control = plain_text(t);
+            t[at] = '\x80';
+            bool stray = plain_text(t);
+            t[at] = 'a';
+            if (control || stray) FAIL_CHECK("length " << n << ", at " << at << " accepted");
+        }
+    }
     CHECK_FALSE(plain_text("\xed\xa0\x80"));  // an encoded surrogate
     CHECK_FALSE(plain_text("\xc0\xaf"));      // overlong
 }
