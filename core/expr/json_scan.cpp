@@ -300,39 +300,40 @@ std::optional<Value> scalar(Cursor& c, Trust trust, StringSlots* slots) {
         return ValueAccess::make_text(first == '{' ? Kind::map : Kind::list,
                                       std::string_view(start, static_cast<std::size_t>(c.p - start)));
     }
-    std::optional<Value> v;
+    // Where the value's text ends, unchecked text must go on with the next member or the
+    // object's end. That is checked before the Value is built, which is then built in place.
+    auto ends_member = [&] {
+        if (trust == Trust::parsed) return true;
+        c.ws();
+        return c.at(',') || c.at('}');
+    };
     if (first == '"') {
         std::string_view raw;
         bool escaped = false;
         if (!c.string(raw, escaped)) return std::nullopt;
-        if (!escaped) {
-            v = Value::string_view(raw);
-        } else if (slots) {
+        const char* after = c.p;
+        if (!ends_member()) return std::nullopt;
+        if (!escaped) return Value::string_view(raw);
+        if (slots) {
             std::string& s = slots->next();
             if (!unescape(raw, s)) return std::nullopt;
-            v = Value::string_view(s);
-        } else {
-            std::string s;
-            if (unescape(raw, s)) v = Value::string(std::move(s));
-            else v = dom_scalar(std::string_view(start, static_cast<std::size_t>(c.p - start)));
+            return Value::string_view(s);
         }
-    } else {
-        const char* q = c.p;
-        while (q < c.end && !delimiter(*q)) ++q;
-        c.p = q;
-        std::string_view token(start, static_cast<std::size_t>(q - start));
-        if (token == "true") v = Value::boolean(true);
-        else if (token == "false") v = Value::boolean(false);
-        else if (token == "null") v = Value();
-        else v = number(token);
-        if (!v && trust == Trust::parsed) v = dom_scalar(token);
+        std::string s;
+        if (unescape(raw, s)) return Value::string(std::move(s));
+        return dom_scalar(std::string_view(start, static_cast<std::size_t>(after - start)));
     }
-    if (trust == Trust::unchecked) {
-        // What follows a member's value: the next member or the object's end.
-        c.ws();
-        if (!c.at(',') && !c.at('}')) return std::nullopt;
-    }
-    return v;
+    const char* q = c.p;
+    while (q < c.end && !delimiter(*q)) ++q;
+    c.p = q;
+    std::string_view token(start, static_cast<std::size_t>(q - start));
+    if (!ends_member()) return std::nullopt;
+    if (token == "true") return Value::boolean(true);
+    if (token == "false") return Value::boolean(false);
+    if (token == "null") return Value();
+    if (auto v = number(token)) return v;
+    if (trust == Trust::parsed) return dom_scalar(token);
+    return std::nullopt;
 }
 
 // Text-backed containers: their text, and a cursor just inside the opening bracket.
