@@ -52,8 +52,11 @@ public:
 
     NodePtr compile(const Ast& a) {
         const FieldTree* ignored = nullptr;
+        if (a.kind == AstKind::select) root_path_ = value_path_of(a);
         return build(a, ignored);
     }
+    /// The fields when the whole expression is a constant path into `value`, else empty.
+    std::vector<std::string>& root_path() { return root_path_; }
     int locals() const { return max_locals_; }
     bool uses_value() const { return uses_value_; }
     bool uses_headers() const { return uses_headers_; }
@@ -326,6 +329,7 @@ private:
     int whole_value_uses_ = 0;  // uses of `value` other than as the root of a constant path
     std::map<std::string, BindingUse, std::less<>> binding_uses_;
     const std::string* selected_field_ = nullptr;  // set by a selection whose target is an identifier
+    std::vector<std::string> root_path_;
 };
 
 }  // namespace
@@ -343,12 +347,16 @@ Program Program::compile(std::string_view source, const CompileOptions& options)
     impl->uses_headers = c.uses_headers();
     impl->uses_event = c.uses_event();
     impl->binding_uses = std::move(c.binding_uses());
+    impl->root_path = std::move(c.root_path());
     return Program(std::move(impl));
 }
 
 std::string_view Program::source() const { return impl_->source; }
 bool Program::uses_value() const { return impl_->uses_value; }
 bool Program::uses_headers() const { return impl_->uses_headers; }
+const std::vector<std::string>* Program::value_path() const {
+    return impl_->root_path.empty() ? nullptr : &impl_->root_path;
+}
 bool Program::depends_only_on(std::string_view name) const {
     if (impl_->uses_event) return false;
     for (const auto& [bound, use] : impl_->binding_uses)

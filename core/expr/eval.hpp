@@ -57,6 +57,7 @@ struct ProgramImpl {
     /// True when every use of `value` is a constant path (`value.a.b`): the path reader
     /// serves them and no DOM is built unless a path meets a container or an error.
     bool value_paths_only = false;
+    std::vector<std::string> root_path;  // the whole expression is `value.<root_path...>`
     std::map<std::string, BindingUse, std::less<>> binding_uses;
 };
 

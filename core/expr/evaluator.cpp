@@ -39,13 +39,7 @@ struct PathReader {
     }
     void open(std::string_view t) {
         text = t;
-        // plain_text reads the text from its start, so the last bytes are in cache after it.
-        if (!detail::plain_text(t)) {
-            state = State::failed;
-            return;
-        }
-        std::size_t last = t.find_last_not_of(' ');
-        state = last != std::string_view::npos && t[last] == '}' ? State::ready : State::failed;
+        state = detail::scannable_object(t) ? State::ready : State::failed;
     }
     std::optional<Value> read(const std::vector<std::string>& fields) { return detail::scan_path(text, fields, strings); }
 };

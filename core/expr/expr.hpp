@@ -115,6 +115,9 @@ public:
     bool uses_value() const;
     /// True when the expression reads `headers` (callers may skip decoding them otherwise).
     bool uses_headers() const;
+    /// The fields when the whole expression is a constant path into the event value
+    /// (`value.customer_id`: {"customer_id"}), else null.
+    const std::vector<std::string>* value_path() const;
     /// True when the result is a function of the binding `name` alone: the expression reads
     /// no event variable and no other binding (built-in functions are pure).
     bool depends_only_on(std::string_view name) const;

@@ -43,6 +43,13 @@ bool plain_text(std::string_view text) {
     return simdjson::validate_utf8(text.data(), n);
 }
 
+bool scannable_object(std::string_view text) {
+    // plain_text reads the text from its start, so the last bytes are in cache after it.
+    if (!plain_text(text)) return false;
+    std::size_t last = text.find_last_not_of(' ');
+    return last != std::string_view::npos && text[last] == '}';
+}
+
 bool may_be_json(std::string_view text) {
     std::size_t i = text.find_first_not_of(" \t\n\r");
     if (i == std::string_view::npos) return false;

@@ -29,6 +29,10 @@ namespace meshctl::expr::detail {
 /// A document with a raw tab or newline, even between tokens, is not plain: the DOM decides.
 bool plain_text(std::string_view text);
 
+/// True when scan_path may read `text`: plain_text, and it ends like an object (its last
+/// byte other than spaces is '}'). Anything else goes to the DOM.
+bool scannable_object(std::string_view text);
+
 /// False when `text` cannot be a JSON document, by its first byte after whitespace (record
 /// keys such as `c-000042` are mostly plain text: no parse attempt for them).
 bool may_be_json(std::string_view text);

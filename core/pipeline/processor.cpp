@@ -106,6 +106,7 @@ struct Processor::Impl {
     };
     std::array<Ahead, 16> ahead;
     expr::Evaluator ahead_eval;
+    expr::detail::StringSlots ahead_strings;
     bool look_ahead = false;
     Ahead& ahead_slot(const expr::Event& e) { return ahead[(static_cast<std::uint64_t>(e.offset) * 31 + static_cast<std::uint64_t>(e.partition)) & 15]; }
     const Ahead* ahead_of(const expr::Event& e) {
@@ -457,8 +458,15 @@ void Processor::look_ahead(const expr::Event& event, const TableView& tables, bo
             tables.prefetch(st.table, event.partition, a.hash, true);
         return;
     }
-    // The first step sees no bindings: no join came before it.
-    expr::Value k = I.ahead_eval.eval(*st.program, event);
+    // The first step sees no bindings: no join came before it. A key that is a constant path
+    // into the value (`value.customer_id`) is scanned directly, as the evaluator would;
+    // whatever the scan cannot answer goes through the evaluator.
+    std::optional<expr::Value> scanned;
+    if (const auto* path = st.program->value_path(); path && expr::detail::scannable_object(*event.value)) {
+        I.ahead_strings.reset();
+        scanned = expr::detail::scan_path(*event.value, *path, I.ahead_strings);
+    }
+    expr::Value k = scanned ? std::move(*scanned) : I.ahead_eval.eval(*st.program, event);
     if (k.is_error()) {
         a.partition = -1;  // process() evaluates it again and dead-letters the event
         return;

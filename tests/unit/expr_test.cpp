@@ -242,6 +242,18 @@ TEST_CASE("a program says which fields of a binding it selects, and when it uses
     CHECK(fields(use("value.c.x == 1 && c.y == 2", "c")) == std::vector<std::string>{"y"});
 }
 
+TEST_CASE("a program says when it is one constant path into the value") {
+    auto path = [](const char* src) {
+        Program program = Program::compile(src);
+        const auto* p = program.value_path();
+        return p ? *p : std::vector<std::string>{};
+    };
+    CHECK(path("value.customer_id") == std::vector<std::string>{"customer_id"});
+    CHECK(path("value.a.b") == std::vector<std::string>{"a", "b"});
+    for (const char* no : {"value", "value.a + 1", "value[\"a\"]", "key", "has(value.a)", "[1].map(value, value.a)", "size(value.a)"})
+        CHECK_MESSAGE(path(no).empty(), no);
+}
+
 TEST_CASE("a program says when its result depends on one binding alone") {
     CompileOptions opts;
     opts.variables = {"c", "o"};
