@@ -22,6 +22,7 @@
 #include "core/pipeline/window.hpp"
 #include "core/util/json_text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <set>
 
@@ -79,6 +80,7 @@ struct Processor::Impl {
     std::vector<expr::Program> table_keys;
     std::vector<Decoding> table_decoding;
     std::vector<std::optional<std::set<std::string, std::less<>>>> table_fields;  // nullopt: keep rows whole
+    std::vector<std::vector<std::string>> table_keep;  // table_fields as a list: few names, compared inline
     // Per table: the step index of the filter evaluated when a row is stored (npos: none),
     // and what it evaluates with.
     std::vector<std::size_t> row_filter;
@@ -156,8 +158,12 @@ void project_tables(Processor::Impl& I) {
             fields[st.table].insert(use.fields.begin(), use.fields.end());
         }
     }
-    for (std::size_t t = 0; t < I.table_names.size(); ++t)
-        if (joined[t] && !whole[t]) I.table_fields[t] = std::move(fields[t]);
+    I.table_keep.assign(I.table_names.size(), {});
+    for (std::size_t t = 0; t < I.table_names.size(); ++t) {
+        if (!joined[t] || whole[t]) continue;
+        I.table_keep[t].assign(fields[t].begin(), fields[t].end());
+        I.table_fields[t] = std::move(fields[t]);
+    }
 }
 
 // A table joined once, whose join step is followed by a filter that depends on nothing but
@@ -579,8 +585,11 @@ bool Processor::table_value(std::size_t table, std::string_view value, std::stri
             // The kept fields in their order (duplicates too: a lookup finds the same one first).
             stored += '{';
             bool first = true;
+            const auto& names = I.table_keep[table];
             for (auto field : object) {
-                if (!keep->count(field.key)) continue;
+                std::string_view name = field.key;
+                if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return expr::detail::same_text(n, name); }))
+                    continue;
                 if (!first) stored += ',';
                 first = false;
                 util::append_json_string(field.key, stored);
