@@ -56,12 +56,7 @@ struct Fixture {
     }
 };
 
-std::vector<std::string> lines_of(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);) out.push_back(l);
-    return out;
-}
+const auto lines_of = test::read_lines;
 
 }  // namespace
 

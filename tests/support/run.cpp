@@ -138,6 +138,13 @@ std::string fixture_address(const std::string& fixture, const std::string& insta
     return r.out;
 }
 
+std::vector<std::string> read_lines(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+}
+
 std::string random_suffix() {
     static std::mt19937_64 rng{std::random_device{}()};
     static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";

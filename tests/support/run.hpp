@@ -42,6 +42,9 @@ private:
 /// The address printed by `tests/fixtures/NAME address` (fails the test when not running).
 std::string fixture_address(const std::string& fixture, const std::string& instance = "default");
 
+/// The lines of a text file (none when it cannot be read).
+std::vector<std::string> read_lines(const std::filesystem::path& path);
+
 /// A random lower-case suffix for topic and group names.
 std::string random_suffix();
 

@@ -2,27 +2,15 @@
 #include <doctest/doctest.h>
 
 #include "core/sinks/sink.hpp"
+#include "tests/support/run.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <sstream>
-#include <stdlib.h>
-#include <unistd.h>
 
 using namespace meshctl;
 
 namespace {
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/meshctl-file-sink-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 sinks::Record record(std::int64_t offset, const std::string& value) {
     sinks::Record r;
@@ -36,18 +24,11 @@ sinks::Record record(std::int64_t offset, const std::string& value) {
     return r;
 }
 
-std::vector<std::string> lines_of(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);) out.push_back(l);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("a file sink appends every record as one JSON line, across many buffer drains and flushes") {
-    TempDir dir;
-    auto path = dir.path / "out.jsonl";
+    test::TempDir dir;
+    auto path = dir.path() / "out.jsonl";
     std::ostringstream unused;
     sinks::SinkContext context;
     const std::string padding(300, 'x');
@@ -68,7 +49,7 @@ TEST_CASE("a file sink appends every record as one JSON line, across many buffer
         CHECK(sink->flush(std::chrono::milliseconds(1000)).written == 1);
         ++next;
     }
-    auto lines = lines_of(path);
+    auto lines = test::read_lines(path);
     REQUIRE(lines.size() == static_cast<std::size_t>(next));
     for (std::int64_t i = 0; i < next; ++i) {
         auto j = nlohmann::json::parse(lines[static_cast<std::size_t>(i)]);
