@@ -155,8 +155,8 @@ ExplainResult explain_pipeline(const PipelineSpec& spec, const kafka::ClientSett
         nlohmann::json st;
         if (s.kind == StepKind::filter)
             st = {{"step", "filter"}, {"expression", s.expr},
-                  {"evaluated", processor.filter_on_stored_rows(i) ? "once per table row, when it is stored (it reads only the "
-                                                                     "row joined before it)"
+                  {"evaluated", processor.filter_on_stored_rows(i) ? "once per table row, when it is stored: it reads only the "
+                                                                     "row joined before it"
                                                                    : "per event"}};
         else if (s.windowed())
             st = {{"step", "join"}, {"stream", s.stream}, {"on", s.on}, {"stream_key", spec.source(s.stream)->key},
