@@ -58,7 +58,6 @@ public:
             throw io_error("cannot open sink file " + path_ + ": " + std::strerror(errno),
                            "check that the folder exists and is writable");
         acknowledged_size_ = ::lseek(fd_, 0, SEEK_END);
-        written_size_ = acknowledged_size_;
     }
     ~FileSink() override {
         if (fd_ >= 0) ::close(fd_);
@@ -76,7 +75,6 @@ public:
             throw io_error("cannot sync sink file " + path_ + ": " + std::strerror(errno));
         }
         acknowledged_size_ = ::lseek(fd_, 0, SEEK_END);
-        written_size_ = acknowledged_size_;
         FlushResult r;
         r.written = pending_;
         pending_ = 0;
@@ -114,9 +112,10 @@ private:
         // flush then waits only for what is still in flight, not for every page since the
         // last one. Advice only: an error (a pipe, /dev/null) changes nothing here, and fsync
         // reports real ones.
-        if (written_size_ >= 0) (void)::sync_file_range(fd_, written_size_, static_cast<off_t>(off), SYNC_FILE_RANGE_WRITE);
+        // (The file is opened O_APPEND: the bytes just written end at the file position.)
+        if (off_t end = ::lseek(fd_, 0, SEEK_CUR); off > 0 && end >= static_cast<off_t>(off))
+            (void)::sync_file_range(fd_, end - static_cast<off_t>(off), static_cast<off_t>(off), SYNC_FILE_RANGE_WRITE);
 #endif
-        if (written_size_ >= 0) written_size_ += static_cast<off_t>(off);
         buffer_.clear();
     }
     std::string path_;
@@ -124,7 +123,6 @@ private:
     std::string buffer_;
     std::uint64_t pending_ = 0;
     off_t acknowledged_size_ = -1;  // file size at the last flush (or at open)
-    off_t written_size_ = -1;       // file size after the last write (-1: not a seekable file)
 };
 
 class StreamSink : public Sink {

@@ -56,8 +56,6 @@ struct Fixture {
     }
 };
 
-const auto lines_of = test::read_lines;
-
 }  // namespace
 
 TEST_CASE("a replay into a file writes the window once and resumes from its checkpoint") {
@@ -73,8 +71,8 @@ TEST_CASE("a replay into a file writes the window once and resumes from its chec
     CHECK(j["status"] == "completed");
     CHECK(j["records_written"] == 90);
     CHECK(j["records_planned"] == 90);
-    CHECK(lines_of(out).size() == 90);
-    auto first = nlohmann::json::parse(lines_of(out).front());
+    CHECK(test::read_lines(out).size() == 90);
+    auto first = nlohmann::json::parse(test::read_lines(out).front());
     CHECK(first["topic"] == f.topic);
 
     auto again = run_meshctl(f.args(cmd));
@@ -82,7 +80,7 @@ TEST_CASE("a replay into a file writes the window once and resumes from its chec
     auto j2 = nlohmann::json::parse(again.out);
     CHECK(j2["resumed"] == true);
     CHECK(j2["records_read"] == 0);
-    CHECK(lines_of(out).size() == 90);
+    CHECK(test::read_lines(out).size() == 90);
 }
 
 TEST_CASE("--where filters, --until bounds, and a group checkpoint is committed after the flush") {
@@ -98,7 +96,7 @@ TEST_CASE("--where filters, --until bounds, and a group checkpoint is committed 
     CHECK(j["records_read"] == 60);
     CHECK(j["records_written"] == 15);
     CHECK(j["records_filtered"] == 45);
-    CHECK(lines_of(out).size() == 15);
+    CHECK(test::read_lines(out).size() == 15);
     auto committed = kafka::Admin(f.settings).committed_offsets(group);
     for (int p = 0; p < 3; ++p) CHECK(committed[{f.topic, p}] == 20);
 }
@@ -127,7 +125,7 @@ TEST_CASE("records --where cannot evaluate are dead-lettered with their origin, 
     CHECK(j["records_unreadable"] == 3);
     CHECK(j["records_dead_lettered"] == 3);
     CHECK(j["records_written"] == 72);  // i in 6..29 on each of 3 partitions
-    auto dl = lines_of(dead);
+    auto dl = test::read_lines(dead);
     REQUIRE(dl.size() == 3);
     std::set<int> partitions;
     for (const auto& line : dl) {
@@ -212,13 +210,13 @@ TEST_CASE("the cron example replays one day and is safe to run twice") {
     REQUIRE(r.exit_code == 0);
     std::string day = util::format_iso8601_ms(day_start).substr(0, 10);
     auto out = dir.path() / (f.topic + "-" + day + ".jsonl");
-    CHECK(lines_of(out).size() == 90);
+    CHECK(test::read_lines(out).size() == 90);
     auto summary = nlohmann::json::parse(std::ifstream(dir.path() / (f.topic + "-" + day + ".summary.json")));
     CHECK(summary["records_written"] == 90);
     CHECK(r.out.find("done") != std::string::npos);
     auto again = test::run_program({script, f.topic, dir.path().string()}, env);
     CHECK(again.exit_code == 0);
-    CHECK(lines_of(out).size() == 90);
+    CHECK(test::read_lines(out).size() == 90);
     auto bad = test::run_program({script, f.topic + "-missing", dir.path().string()}, env);
     CHECK(bad.exit_code == 3);
 }
@@ -246,7 +244,7 @@ TEST_CASE("SIGINT to a running replay: exit 130, the checkpoint covers only writ
     ::kill(pid, SIGINT);
     int rc = test::wait_exit(pid);
     INFO(test::run_program({"cat", log}).out);
-    auto written = lines_of(out).size();
+    auto written = test::read_lines(out).size();
     if (written == static_cast<std::size_t>(total)) {
         MESSAGE("the replay finished before the signal landed; nothing to check");
         return;
@@ -257,6 +255,6 @@ TEST_CASE("SIGINT to a running replay: exit 130, the checkpoint covers only writ
     auto again = run_meshctl(args);
     REQUIRE(again.exit_code == 0);
     std::set<int> seen;
-    for (const auto& l : lines_of(out)) seen.insert(nlohmann::json::parse(l)["offset"].get<int>());
+    for (const auto& l : test::read_lines(out)) seen.insert(nlohmann::json::parse(l)["offset"].get<int>());
     CHECK(seen.size() == static_cast<std::size_t>(total));  // at least once: every record, maybe some twice
 }
